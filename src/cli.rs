@@ -1,0 +1,1 @@
+//! Command line: the same core queries as the slash commands, for operators and scripts.

@@ -1,0 +1,1 @@
+//! Configuration: the TOML file, environment overrides and the secret bot token.

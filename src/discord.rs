@@ -1,0 +1,1 @@
+//! The Discord adapter: the poise framework, slash commands and the digest poster.

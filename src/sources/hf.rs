@@ -1,0 +1,1 @@
+//! Hugging Face Daily Papers: client and payload mapping.

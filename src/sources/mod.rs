@@ -1,0 +1,4 @@
+//! Provider clients. Each turns its payloads into [`crate::paper::Paper`] and knows nothing of
+//! Discord or the store.
+
+pub mod hf;

@@ -1,0 +1,1 @@
+//! The SQLite store. Every SQL statement of Paperboy lives here.

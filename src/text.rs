@@ -1,0 +1,1 @@
+//! Text clean-up for display: LaTeX made readable, Markdown escaped, lengths clamped.
