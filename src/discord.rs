@@ -1,1 +1,158 @@
 //! The Discord adapter: the poise framework, slash commands and the digest poster.
+//!
+//! Commands are thin: they parse options, call one core function on the store and send what
+//! `render` made. Everything that can be checked without a gateway lives outside this module.
+
+mod commands;
+mod poster;
+mod reply;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use poise::serenity_prelude as serenity;
+use serenity::{GatewayIntents, Http, HttpBuilder};
+
+use crate::config::{Config, Secret};
+use crate::error::Error;
+use crate::sources::hf::HfClient;
+use crate::store::{SharedStore, Store};
+
+pub use poster::{deliver_due, PosterOptions};
+
+/// State shared by every command.
+pub struct Data {
+    pub store: SharedStore,
+    pub config: Arc<Config>,
+}
+
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// The gateway URL serenity uses when its gateway lookup fails. With a proxy configured, the
+/// bot must never connect there.
+const DISCORD_FALLBACK_GATEWAY: &str = "wss://gateway.discord.gg";
+
+/// Builds the one Discord HTTP client of the process.
+///
+/// With `rest_proxy` set, every REST call goes to the proxy and serenity's own rate limiter is
+/// off: serenity 0.12.5 ignores the proxy on its rate-limited path and would call discord.com
+/// directly, and the proxy owns rate limiting anyway. Environment proxies (`HTTPS_PROXY`) are
+/// ignored so a test run cannot leak through one.
+pub fn discord_http(token: &Secret, rest_proxy: Option<&str>) -> anyhow::Result<Http> {
+    let Some(proxy) = rest_proxy else {
+        return Ok(Http::new(token.expose()));
+    };
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("cannot build the HTTP client for the Discord proxy")?;
+    Ok(HttpBuilder::new(token.expose())
+        .proxy(proxy.trim_end_matches('/'))
+        .ratelimiter_disabled(true)
+        .client(client)
+        .build())
+}
+
+/// Runs the bot until it is stopped (Ctrl-C or SIGTERM) or a background task dies.
+pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let store = Store::open(&config.store.path)
+        .with_context(|| format!("cannot open the store at {}", config.store.path.display()))?;
+    let store = SharedStore::new(store);
+
+    let http = discord_http(&token, config.discord.rest_proxy.as_deref())?;
+    let framework = commands::framework(Data {
+        store: store.clone(),
+        config: Arc::clone(&config),
+    });
+    let mut client = serenity::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .context("cannot build the Discord client")?;
+    check_gateway_url(&client, config.discord.rest_proxy.is_some()).await?;
+
+    // Background work starts here, once per process, and not in a gateway event: READY fires
+    // again on every reconnect.
+    let poster = tokio::spawn(poster::run_scheduler(
+        Arc::clone(&client.http),
+        store.clone(),
+        PosterOptions::from_config(&config.digest),
+    ));
+    let ingester = spawn_ingest_loop(&config, store.clone())?;
+    let shard_manager = Arc::clone(&client.shard_manager);
+
+    tracing::info!(store = %config.store.path.display(), "starting the Discord client");
+    let outcome = tokio::select! {
+        result = client.start_autosharded() => result.context("the Discord client stopped"),
+        joined = poster => Err(anyhow::anyhow!("the digest scheduler stopped: {joined:?}")),
+        joined = ingester => Err(anyhow::anyhow!("the ingest loop stopped: {joined:?}")),
+        () = shutdown_signal() => {
+            tracing::info!("shutdown requested");
+            Ok(())
+        }
+    };
+    shard_manager.shutdown_all().await;
+    tracing::info!("stopped");
+    outcome
+}
+
+/// Refuses to go on when serenity fell back to Discord's public gateway although a proxy is
+/// configured, which happens when the proxy's `GET /gateway` fails.
+async fn check_gateway_url(client: &serenity::Client, proxied: bool) -> anyhow::Result<()> {
+    let url = client.ws_url.lock().await.clone();
+    if proxied && url.starts_with(DISCORD_FALLBACK_GATEWAY) {
+        bail!(
+            "the Discord proxy did not answer GET /gateway, so serenity fell back to {url}; \
+             check discord.rest_proxy"
+        );
+    }
+    tracing::info!(gateway = %url, "gateway URL resolved");
+    Ok(())
+}
+
+fn spawn_ingest_loop(
+    config: &Config,
+    store: SharedStore,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let Some(base_url) = config.huggingface.base_url.clone() else {
+        tracing::warn!("huggingface.base_url is not set, so the bot does not ingest new papers");
+        return Ok(tokio::spawn(std::future::pending()));
+    };
+    let client = HfClient::new(&base_url, config.hf_timeout(), config.huggingface.page_size)
+        .context("cannot build the Hugging Face client (check huggingface.base_url)")?;
+    let interval = Duration::from_secs(config.huggingface.ingest_interval_minutes * 60);
+    let days = config.huggingface.ingest_days;
+    Ok(tokio::spawn(async move {
+        loop {
+            let today = chrono::Utc::now().date_naive();
+            let dates = crate::ingest::recent_dates(today, days);
+            crate::ingest::ingest_dates(&store, &client, &dates).await;
+            tokio::time::sleep(interval).await;
+        }
+    }))
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the bot");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

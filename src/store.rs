@@ -1,1 +1,165 @@
-//! The SQLite store. Every SQL statement of Paperboy lives here.
+//! The SQLite store. Every SQL statement of Paperboy lives in this module and its children.
+//!
+//! One [`Store`] owns one connection. The bot shares it behind a mutex and calls it from blocking
+//! tasks; the command line uses it directly. Migrations in `migrations/` are embedded in the
+//! binary and applied when the store opens.
+
+mod digests;
+mod papers;
+mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+pub use digests::{
+    Delivery, DeliveryState, Digest, DigestSettings, WeekendPolicy, DEFAULT_DEDUPE_DAYS,
+};
+pub use papers::{SnapshotPoint, UpsertStats};
+pub use search::{SearchHit, SearchSort, StoreQuery};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the folder for the store at {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the store at {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot migrate the store to the current schema: {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    #[error("store query failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store holds a value it cannot read ({what}): {value}")]
+    Corrupt { what: &'static str, value: String },
+    #[error("the store is in use by a task that failed; restart Paperboy")]
+    Poisoned,
+}
+
+/// The schema, one entry per file in `migrations/`, in order.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../migrations/0001_initial.sql"))])
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` and applies any pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        configure(&conn).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        migrations().to_latest(&mut conn)?;
+        tracing::debug!(path = %path.display(), "store opened");
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs SQLite's own consistency check; returns its report lines ("ok" when sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Sets the connection up for one writer and concurrent readers: WAL, foreign keys on, and a
+/// busy timeout so a second process (an operator's `paperboy` command) waits instead of failing.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// A store shared between async tasks. Every call runs on tokio's blocking pool, so a slow
+/// query never stalls the gateway.
+#[derive(Clone, Debug)]
+pub struct SharedStore {
+    inner: Arc<Mutex<Store>>,
+}
+
+impl SharedStore {
+    pub fn new(store: Store) -> Self {
+        SharedStore {
+            inner: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Runs `f` with exclusive use of the store on a blocking thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = inner.lock().map_err(|_| StoreError::Poisoned)?;
+            f(&mut guard)
+        })
+        .await;
+        joined.map_err(|_| StoreError::Poisoned)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn open_creates_folder_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/paperboy.db");
+        let store = Store::open(&path).unwrap();
+        assert!(path.exists());
+        assert_eq!(store.integrity_check().unwrap(), vec!["ok".to_string()]);
+    }
+
+    #[test]
+    fn reopening_keeps_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paperboy.db");
+        drop(Store::open(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.integrity_check().unwrap(), vec!["ok".to_string()]);
+    }
+}

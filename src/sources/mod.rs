@@ -1,4 +1,5 @@
 //! Provider clients. Each turns its payloads into [`crate::paper::Paper`] and knows nothing of
 //! Discord or the store.
 
+pub mod arxiv;
 pub mod hf;
