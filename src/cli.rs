@@ -105,8 +105,9 @@ impl From<WindowArg> for Window {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query; several words are joined with spaces.
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+    /// The query; several words are joined with spaces. Put `--` before a query that starts
+    /// with `-`, as in `paperboy search -- -survey diffusion`.
+    #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
     /// How many papers per page.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -260,14 +261,16 @@ fn open_store(config: &Config) -> Result<Store, CliError> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::Internal(anyhow::Error::new(e).context("cannot start the async runtime")))
+    tokio::runtime::Runtime::new().map_err(|e| {
+        CliError::Internal(anyhow::Error::new(e).context("cannot start the async runtime"))
+    })
 }
 
 fn run_bot(config: Config) -> Result<(), CliError> {
     let token = config.token()?;
-    let _ = (config, token);
-    Err(CliError::User("TEMP".into()))
+    runtime()?
+        .block_on(crate::discord::run(config, token))
+        .map_err(CliError::Internal)
 }
 
 fn ingest_command(config: &Config, args: IngestArgs) -> Result<(), CliError> {
@@ -288,7 +291,11 @@ fn ingest_command(config: &Config, args: IngestArgs) -> Result<(), CliError> {
         .filter(|r| r.error.is_some())
         .map(|r| r.name.as_str())
         .collect();
-    say!("stored {total} papers from {} of {} sources", reports.len() - failed.len(), reports.len());
+    say!(
+        "stored {total} papers from {} of {} sources",
+        reports.len() - failed.len(),
+        reports.len()
+    );
     if failed.is_empty() {
         Ok(())
     } else {
@@ -348,7 +355,7 @@ fn search_command(config: &Config, args: SearchArgs) -> Result<(), CliError> {
     let page = args.page.saturating_sub(1) as usize;
     let outcome = core::search(&store, &query, page, args.limit as usize)?;
     let papers: Vec<&Paper> = match &outcome {
-        SearchOutcome::Paper(paper) => vec![paper],
+        SearchOutcome::Paper(paper) => vec![paper.as_ref()],
         SearchOutcome::Hits { hits, .. } => hits.iter().map(|h| &h.paper).collect(),
     };
     if args.json {
@@ -382,7 +389,10 @@ fn paper_command(config: &Config, args: PaperArgs) -> Result<(), CliError> {
     say!("{}", paper.authors.join(", "));
     say!("{}", paper.abs_url());
     say!();
-    say!("{}", text::latex_to_text(&text::unwrap_lines(&paper.abstract_text)));
+    say!(
+        "{}",
+        text::latex_to_text(&text::unwrap_lines(&paper.abstract_text))
+    );
     Ok(())
 }
 
@@ -398,7 +408,11 @@ fn summary_command(config: &Config, args: SummaryArgs) -> Result<(), CliError> {
     }
     say!("{}", text::plain_line(&paper.title));
     say!("{}", summary.text);
-    say!("({}; {})", core::summary_label(summary.source), paper.abs_url());
+    say!(
+        "({}; {})",
+        core::summary_label(summary.source),
+        paper.abs_url()
+    );
     Ok(())
 }
 

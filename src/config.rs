@@ -194,14 +194,49 @@ impl Config {
         check_url("huggingface.base_url", self.huggingface.base_url.as_deref())?;
         check_url("arxiv.base_url", self.arxiv.base_url.as_deref())?;
         check_url("discord.rest_proxy", self.discord.rest_proxy.as_deref())?;
-        check_range("huggingface.page_size", self.huggingface.page_size as u64, 1, 100)?;
-        check_range("huggingface.timeout_secs", self.huggingface.timeout_secs, 1, 600)?;
-        check_range("huggingface.ingest_interval_minutes", self.huggingface.ingest_interval_minutes, 1, 1440)?;
-        check_range("huggingface.ingest_days", self.huggingface.ingest_days as u64, 1, 30)?;
+        check_range(
+            "huggingface.page_size",
+            self.huggingface.page_size as u64,
+            1,
+            100,
+        )?;
+        check_range(
+            "huggingface.timeout_secs",
+            self.huggingface.timeout_secs,
+            1,
+            600,
+        )?;
+        check_range(
+            "huggingface.ingest_interval_minutes",
+            self.huggingface.ingest_interval_minutes,
+            1,
+            1440,
+        )?;
+        check_range(
+            "huggingface.ingest_days",
+            self.huggingface.ingest_days as u64,
+            1,
+            30,
+        )?;
         check_range("arxiv.timeout_secs", self.arxiv.timeout_secs, 1, 600)?;
-        check_range("digest.check_interval_secs", self.digest.check_interval_secs, 1, 3600)?;
-        check_range("digest.max_concurrent_sends", self.digest.max_concurrent_sends as u64, 1, 64)?;
-        check_range("digest.catch_up_minutes", self.digest.catch_up_minutes.max(0) as u64, 0, 1440)?;
+        check_range(
+            "digest.check_interval_secs",
+            self.digest.check_interval_secs,
+            1,
+            3600,
+        )?;
+        check_range(
+            "digest.max_concurrent_sends",
+            self.digest.max_concurrent_sends as u64,
+            1,
+            64,
+        )?;
+        check_range(
+            "digest.catch_up_minutes",
+            self.digest.catch_up_minutes.max(0) as u64,
+            0,
+            1440,
+        )?;
         Ok(())
     }
 
@@ -211,7 +246,9 @@ impl Config {
 
     /// Reads the bot token: `DISCORD_TOKEN` first, then `discord.token_file`.
     pub fn token(&self) -> Result<Secret, ConfigError> {
-        let from_env = std::env::var(TOKEN_ENV).ok().filter(|t| !t.trim().is_empty());
+        let from_env = std::env::var(TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
         let raw = match (from_env, &self.discord.token_file) {
             (Some(token), _) => token,
             (None, Some(path)) => {

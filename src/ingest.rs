@@ -85,7 +85,12 @@ fn ingest_file(store: &mut Store, path: &Path, now: DateTime<Utc>) -> UnitReport
 }
 
 /// Writes one parsed day in one transaction and reports the counts.
-fn store_day(store: &mut Store, name: String, day: DayParse, observed_at: DateTime<Utc>) -> UnitReport {
+fn store_day(
+    store: &mut Store,
+    name: String,
+    day: DayParse,
+    observed_at: DateTime<Utc>,
+) -> UnitReport {
     let skipped = day
         .skipped
         .iter()
@@ -142,8 +147,12 @@ pub async fn ingest_dates(
     for &date in dates {
         let report = ingest_date(store, client, date).await;
         match &report.error {
-            Some(error) => tracing::warn!(%date, %error, "ingest of a day failed; the store keeps its earlier data for it"),
-            None => tracing::info!(%date, papers = report.papers, inserted = report.stats.inserted, updated = report.stats.updated, "ingested day"),
+            Some(error) => {
+                tracing::warn!(%date, %error, "ingest of a day failed; the store keeps its earlier data for it")
+            }
+            None => {
+                tracing::info!(%date, papers = report.papers, inserted = report.stats.inserted, updated = report.stats.updated, "ingested day")
+            }
         }
         reports.push(report);
     }
@@ -169,7 +178,10 @@ mod tests {
     #[test]
     fn file_name_date_is_found() {
         let path = Path::new("/x/daily_papers_2025-01-27_664-author-paper_4items.json");
-        assert_eq!(date_in_file_name(path), NaiveDate::from_ymd_opt(2025, 1, 27));
+        assert_eq!(
+            date_in_file_name(path),
+            NaiveDate::from_ymd_opt(2025, 1, 27)
+        );
         assert_eq!(date_in_file_name(Path::new("day.json")), None);
     }
 

@@ -8,7 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod core;
-// pub mod discord;
+pub mod discord;
 pub mod error;
 pub mod ids;
 pub mod ingest;

@@ -421,7 +421,7 @@ const LIST_STYLES: [EntryStyle; 6] = [
 /// the first description, so callers escape any user text in it with
 /// [`text::escape_markdown`]. Entries are packed into embed descriptions in order and a new
 /// embed or message starts whenever a limit would be passed. The result always contains at
-/// least one message, which says that there are no papers when `items` is empty.
+/// least one message, which reads "No papers to show." when `items` is empty.
 pub fn paper_list(heading: &str, intro: Option<&str>, items: &[ListedPaper]) -> Vec<Message> {
     let mut blocks: Vec<String> = Vec::new();
     if let Some(intro) = intro.map(str::trim).filter(|i| !i.is_empty()) {

@@ -1432,6 +1432,51 @@ mod tests {
         assert_eq!(first_sentence(""), "");
     }
 
+    /// Collects every string under a `title` or `summary` key in a JSON document.
+    fn titles_and_summaries(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    match inner {
+                        serde_json::Value::String(s) if key == "title" || key == "summary" => {
+                            found.push(s.clone())
+                        }
+                        _ => titles_and_summaries(inner, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    titles_and_summaries(item, found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn fixture_texts_lose_latex_commands() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hf");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the Hugging Face fixtures exist") {
+            let path = entry.unwrap().path();
+            let json = std::fs::read_to_string(&path).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            titles_and_summaries(&value, &mut texts);
+        }
+        assert!(texts.len() > 50, "found only {} texts", texts.len());
+        let command = Regex::new(r"\\[A-Za-z]").unwrap();
+        for raw in &texts {
+            let cleaned = plain_line(raw);
+            assert!(!command.is_match(&cleaned), "LaTeX left in {cleaned:?}");
+            assert!(
+                !cleaned.contains("\\$"),
+                "escaped dollar left in {cleaned:?}"
+            );
+            assert!(!contains_mention(&display_abstract(raw)));
+        }
+    }
+
     /// True when `s` contains text that Discord would parse as a mention.
     fn contains_mention(s: &str) -> bool {
         ["@everyone", "@here", "<@", "<#"]
@@ -1476,6 +1521,15 @@ mod tests {
             let kept = out.strip_suffix(ELLIPSIS).unwrap_or(&out);
             prop_assert!(escaped.starts_with(kept));
             prop_assert!(is_grapheme_boundary(&escaped, kept.len()));
+        }
+
+        #[test]
+        fn truncate_respects_clusters(s in "[ae\u{301}\u{200D}👩👨\u{1F1E6}\u{1F1E8}. ]{0,40}", max in 0usize..50) {
+            let out = truncate(&s, max);
+            prop_assert!(out.chars().count() <= max);
+            let kept = out.strip_suffix(ELLIPSIS).unwrap_or(&out);
+            prop_assert!(s.starts_with(kept));
+            prop_assert!(is_grapheme_boundary(&s, kept.len()));
         }
 
         #[test]

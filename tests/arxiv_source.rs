@@ -193,15 +193,47 @@ fn every_fixture_parses() {
         assert_eq!(feed.total_results, total_results, "totalResults in {name}");
         for paper in &feed.papers {
             assert!(!paper.title.is_empty(), "{name}: {} has a title", paper.id);
-            assert!(!paper.abstract_text.is_empty(), "{name}: {} has an abstract", paper.id);
-            assert!(!paper.authors.is_empty(), "{name}: {} has authors", paper.id);
-            assert!(!paper.categories.is_empty(), "{name}: {} has categories", paper.id);
+            assert!(
+                !paper.abstract_text.is_empty(),
+                "{name}: {} has an abstract",
+                paper.id
+            );
+            assert!(
+                !paper.authors.is_empty(),
+                "{name}: {} has authors",
+                paper.id
+            );
+            assert!(
+                !paper.categories.is_empty(),
+                "{name}: {} has categories",
+                paper.id
+            );
             assert!(paper.published.is_some(), "{name}: {} has a date", paper.id);
-            assert!(!paper.title.contains('\n'), "{name}: {} title is unwrapped", paper.id);
-            assert!(!paper.abstract_text.contains('\n'), "{name}: {} abstract is unwrapped", paper.id);
-            assert!(paper.upvotes.is_none(), "{name}: {} has no upvotes", paper.id);
-            assert!(paper.ai_summary.is_none(), "{name}: {} has no AI summary", paper.id);
-            assert!(paper.daily_date.is_none(), "{name}: {} has no daily date", paper.id);
+            assert!(
+                !paper.title.contains('\n'),
+                "{name}: {} title is unwrapped",
+                paper.id
+            );
+            assert!(
+                !paper.abstract_text.contains('\n'),
+                "{name}: {} abstract is unwrapped",
+                paper.id
+            );
+            assert!(
+                paper.upvotes.is_none(),
+                "{name}: {} has no upvotes",
+                paper.id
+            );
+            assert!(
+                paper.ai_summary.is_none(),
+                "{name}: {} has no AI summary",
+                paper.id
+            );
+            assert!(
+                paper.daily_date.is_none(),
+                "{name}: {} has no daily date",
+                paper.id
+            );
         }
     }
 }
@@ -223,12 +255,20 @@ fn fixture_1707_fields() {
         paper.title,
         "Proceedings of Workshop AEW10: Concepts in Information Theory and Communications"
     );
-    assert!(paper.abstract_text.starts_with("The 10th Asia-Europe workshop in \"Concepts"));
+    assert!(paper
+        .abstract_text
+        .starts_with("The 10th Asia-Europe workshop in \"Concepts"));
     assert_eq!(paper.authors.len(), 34);
     assert_eq!(paper.authors[0], "Kees A. Schouhamer Immink");
-    assert!(paper.authors.iter().any(|name| name == "Dirk Wübben"), "UTF-8 author name");
+    assert!(
+        paper.authors.iter().any(|name| name == "Dirk Wübben"),
+        "UTF-8 author name"
+    );
     assert_eq!(paper.categories, vec!["cs.IT"]);
-    assert_eq!(paper.published, Utc.with_ymd_and_hms(2017, 7, 27, 8, 18, 33).single());
+    assert_eq!(
+        paper.published,
+        Utc.with_ymd_and_hms(2017, 7, 27, 8, 18, 33).single()
+    );
 }
 
 #[test]
@@ -238,8 +278,14 @@ fn fixture_old_style_fields() {
     assert_eq!(paper.id.key(), "astro-ph/0601001");
     assert!(!paper.id.is_new_style());
     assert_eq!(paper.authors.len(), 4, "affiliations are not authors");
-    assert!(paper.abstract_text.starts_with("We derive the frequencies"), "leading spaces trimmed");
-    assert!(paper.abstract_text.contains("Gould & Morgan (2003)"), "&amp; decoded");
+    assert!(
+        paper.abstract_text.starts_with("We derive the frequencies"),
+        "leading spaces trimmed"
+    );
+    assert!(
+        paper.abstract_text.contains("Gould & Morgan (2003)"),
+        "&amp; decoded"
+    );
     assert!(paper.abstract_text.contains("V_max<17.5"), "&lt; decoded");
     assert_eq!(paper.categories, vec!["astro-ph"]);
 }
@@ -260,31 +306,54 @@ fn legacy_fixture_unwraps_text() {
         paper.title,
         "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit"
     );
-    assert!(paper.abstract_text.starts_with("Theoretical description of anisotropic systems, such as layered superconductors"));
+    assert!(paper.abstract_text.starts_with(
+        "Theoretical description of anisotropic systems, such as layered superconductors"
+    ));
     assert!(paper.abstract_text.ends_with("describing a single node."));
-    assert_eq!(paper.authors, vec!["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"]);
-    assert_eq!(paper.categories, vec!["cond-mat.str-el", "cond-mat.stat-mech"]);
-    assert_eq!(paper.published, Utc.with_ymd_and_hms(2011, 11, 8, 18, 48, 36).single());
+    assert_eq!(
+        paper.authors,
+        vec!["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"]
+    );
+    assert_eq!(
+        paper.categories,
+        vec!["cond-mat.str-el", "cond-mat.stat-mech"]
+    );
+    assert_eq!(
+        paper.published,
+        Utc.with_ymd_and_hms(2011, 11, 8, 18, 48, 36).single()
+    );
 }
 
 #[test]
 fn legacy_multi_has_old_style_ids() {
     let papers = parse_fixture(LEGACY_MULTI);
     let keys: Vec<&str> = papers.iter().map(|paper| paper.id.key()).collect();
-    for key in ["1201.4869", "cond-mat/0412498", "cond-mat/0702661", "0807.2873"] {
+    for key in [
+        "1201.4869",
+        "cond-mat/0412498",
+        "cond-mat/0702661",
+        "0807.2873",
+    ] {
         assert!(keys.contains(&key), "{key} in {keys:?}");
     }
-    assert!(papers.iter().all(|paper| paper.authors.iter().any(|name| name.contains("Del Maestro"))));
+    assert!(papers.iter().all(|paper| paper
+        .authors
+        .iter()
+        .any(|name| name.contains("Del Maestro"))));
 }
 
 #[test]
 fn search_fixture_spot_checks() {
     let papers = parse_fixture(SEARCH_100);
     assert!(
-        papers.iter().any(|paper| paper.title.starts_with("$ω$Test: WebView-Oriented Testing")),
+        papers
+            .iter()
+            .any(|paper| paper.title.starts_with("$ω$Test: WebView-Oriented Testing")),
         "LaTeX and Greek title kept as written"
     );
-    assert!(papers.iter().any(|paper| paper.authors.iter().any(|name| name == "Oliver Weißl")));
+    assert!(papers
+        .iter()
+        .any(|paper| paper.authors.iter().any(|name| name == "Oliver Weißl")));
     assert_eq!(find(&papers, "cs/0503050").id.key(), "cs/0503050");
     assert_eq!(find(&papers, "hep-ph/0301050").id.key(), "hep-ph/0301050");
 }
@@ -294,24 +363,46 @@ fn search_fixture_spot_checks() {
 
 #[tokio::test]
 async fn fetch_single_paper() {
-    let server = FakeArxiv::start(vec![("1707.08567", Reply::fixture(StatusCode::OK, PAPER_1707))]).await;
+    let server = FakeArxiv::start(vec![(
+        "1707.08567",
+        Reply::fixture(StatusCode::OK, PAPER_1707),
+    )])
+    .await;
 
-    let papers = server.client().fetch(&[id("1707.08567")]).await.expect("fetch");
+    let papers = server
+        .client()
+        .fetch(&[id("1707.08567")])
+        .await
+        .expect("fetch");
 
     assert_eq!(papers.len(), 1);
     assert_eq!(papers[0].id.key(), "1707.08567");
     assert!(papers[0].authors.iter().any(|name| name == "Dirk Wübben"));
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].params.get("id_list").map(String::as_str), Some("1707.08567"));
-    assert_eq!(requests[0].params.get("max_results").map(String::as_str), Some("1"));
+    assert_eq!(
+        requests[0].params.get("id_list").map(String::as_str),
+        Some("1707.08567")
+    );
+    assert_eq!(
+        requests[0].params.get("max_results").map(String::as_str),
+        Some("1")
+    );
 }
 
 #[tokio::test]
 async fn fetch_old_style_paper() {
-    let server = FakeArxiv::start(vec![("astro-ph/0601001", Reply::fixture(StatusCode::OK, OLD_STYLE))]).await;
+    let server = FakeArxiv::start(vec![(
+        "astro-ph/0601001",
+        Reply::fixture(StatusCode::OK, OLD_STYLE),
+    )])
+    .await;
 
-    let papers = server.client().fetch(&[id("astro-ph/0601001")]).await.expect("fetch");
+    let papers = server
+        .client()
+        .fetch(&[id("astro-ph/0601001")])
+        .await
+        .expect("fetch");
 
     assert_eq!(papers.len(), 1);
     assert_eq!(papers[0].id.key(), "astro-ph/0601001");
@@ -321,7 +412,11 @@ async fn fetch_old_style_paper() {
 async fn fetch_unknown_id_is_empty() {
     let server = FakeArxiv::start(Vec::new()).await;
 
-    let papers = server.client().fetch(&[id("2401.99999")]).await.expect("fetch");
+    let papers = server
+        .client()
+        .fetch(&[id("2401.99999")])
+        .await
+        .expect("fetch");
 
     assert!(papers.is_empty());
     assert_eq!(server.requests().len(), 1);
@@ -345,7 +440,13 @@ async fn fetch_two_ids_one_missing() {
 
     let keys: Vec<&str> = papers.iter().map(|paper| paper.id.key()).collect();
     assert_eq!(keys, vec!["1707.08567"]);
-    assert_eq!(server.requests()[0].params.get("max_results").map(String::as_str), Some("2"));
+    assert_eq!(
+        server.requests()[0]
+            .params
+            .get("max_results")
+            .map(String::as_str),
+        Some("2")
+    );
 }
 
 #[tokio::test]
@@ -365,7 +466,11 @@ async fn fetch_keeps_requested_order() {
 
 #[tokio::test]
 async fn fetch_requests_repeated_id_once() {
-    let server = FakeArxiv::start(vec![("1707.08567", Reply::fixture(StatusCode::OK, PAPER_1707))]).await;
+    let server = FakeArxiv::start(vec![(
+        "1707.08567",
+        Reply::fixture(StatusCode::OK, PAPER_1707),
+    )])
+    .await;
 
     let papers = server
         .client()
@@ -374,7 +479,13 @@ async fn fetch_requests_repeated_id_once() {
         .expect("fetch");
 
     assert_eq!(papers.len(), 1);
-    assert_eq!(server.requests()[0].params.get("id_list").map(String::as_str), Some("1707.08567"));
+    assert_eq!(
+        server.requests()[0]
+            .params
+            .get("id_list")
+            .map(String::as_str),
+        Some("1707.08567")
+    );
 }
 
 #[tokio::test]
@@ -389,7 +500,11 @@ async fn fetch_nothing_sends_no_request() {
 
 #[tokio::test]
 async fn error_feed_with_http_400() {
-    let server = FakeArxiv::start(vec![("0704.0001", Reply::fixture(StatusCode::BAD_REQUEST, ERROR_FEED))]).await;
+    let server = FakeArxiv::start(vec![(
+        "0704.0001",
+        Reply::fixture(StatusCode::BAD_REQUEST, ERROR_FEED),
+    )])
+    .await;
 
     let error = server.client().fetch(&[id("0704.0001")]).await.unwrap_err();
 
@@ -397,7 +512,10 @@ async fn error_feed_with_http_400() {
         ArxivError::Api { message } => assert_eq!(message, "incorrect id format for abc"),
         other => panic!("expected ArxivError::Api, got {other:?}"),
     }
-    assert_eq!(error.to_string(), "arXiv rejected the request: incorrect id format for abc");
+    assert_eq!(
+        error.to_string(),
+        "arXiv rejected the request: incorrect id format for abc"
+    );
 }
 
 #[tokio::test]
@@ -407,7 +525,10 @@ async fn empty_body_is_clear_error() {
     let error = server.client().fetch(&[id("0704.0001")]).await.unwrap_err();
 
     assert!(matches!(error, ArxivError::EmptyResponse), "got {error:?}");
-    assert_eq!(error.to_string(), "arXiv returned an empty response; try again in a few seconds");
+    assert_eq!(
+        error.to_string(),
+        "arXiv returned an empty response; try again in a few seconds"
+    );
 }
 
 #[tokio::test]
@@ -418,19 +539,32 @@ async fn html_body_is_invalid_response() {
     let error = server.client().fetch(&[id("0704.0001")]).await.unwrap_err();
 
     assert!(
-        matches!(error, ArxivError::InvalidResponse(FeedError::NotAtomFeed(_))),
+        matches!(
+            error,
+            ArxivError::InvalidResponse(FeedError::NotAtomFeed(_))
+        ),
         "got {error:?}"
     );
-    assert_eq!(error.to_string(), "arXiv returned a response that is not a valid Atom feed");
+    assert_eq!(
+        error.to_string(),
+        "arXiv returned a response that is not a valid Atom feed"
+    );
 }
 
 #[tokio::test]
 async fn plain_text_body_is_invalid_response() {
-    let server = FakeArxiv::start(vec![("0704.0001", Reply::text(StatusCode::OK, "Rate exceeded."))]).await;
+    let server = FakeArxiv::start(vec![(
+        "0704.0001",
+        Reply::text(StatusCode::OK, "Rate exceeded."),
+    )])
+    .await;
 
     let error = server.client().fetch(&[id("0704.0001")]).await.unwrap_err();
 
-    assert!(matches!(error, ArxivError::InvalidResponse(_)), "got {error:?}");
+    assert!(
+        matches!(error, ArxivError::InvalidResponse(_)),
+        "got {error:?}"
+    );
 }
 
 #[tokio::test]
@@ -443,8 +577,14 @@ async fn server_error_status() {
 
     let error = server.client().fetch(&[id("0704.0001")]).await.unwrap_err();
 
-    assert!(matches!(error, ArxivError::Status { status: 503 }), "got {error:?}");
-    assert_eq!(error.to_string(), "arXiv returned HTTP 503; try again later");
+    assert!(
+        matches!(error, ArxivError::Status { status: 503 }),
+        "got {error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "arXiv returned HTTP 503; try again later"
+    );
 }
 
 #[tokio::test]
@@ -458,7 +598,10 @@ async fn slow_server_times_out() {
     let error = client.fetch(&[id("1707.08567")]).await.unwrap_err();
 
     assert!(matches!(error, ArxivError::Timeout { .. }), "got {error:?}");
-    assert_eq!(error.to_string(), "arXiv did not answer within 0.3 s; try again later");
+    assert_eq!(
+        error.to_string(),
+        "arXiv did not answer within 0.3 s; try again later"
+    );
 }
 
 #[tokio::test]
@@ -473,18 +616,28 @@ async fn closed_port_is_unreachable() {
     let error = client.fetch(&[id("1707.08567")]).await.unwrap_err();
 
     assert!(matches!(error, ArxivError::Unreachable(_)), "got {error:?}");
-    assert!(!error.to_string().contains("127.0.0.1"), "message hides the address: {error}");
+    assert!(
+        !error.to_string().contains("127.0.0.1"),
+        "message hides the address: {error}"
+    );
 }
 
 #[test]
 fn invalid_base_url_rejected() {
     let error = ArxivClient::new("127.0.0.1:8080", Duration::from_secs(5)).unwrap_err();
-    assert!(matches!(error, ArxivError::InvalidBaseUrl { .. }), "got {error:?}");
+    assert!(
+        matches!(error, ArxivError::InvalidBaseUrl { .. }),
+        "got {error:?}"
+    );
 }
 
 #[tokio::test]
 async fn category_listing_query() {
-    let server = FakeArxiv::start(vec![("cat:cs.IT", Reply::fixture(StatusCode::OK, SEARCH_10))]).await;
+    let server = FakeArxiv::start(vec![(
+        "cat:cs.IT",
+        Reply::fixture(StatusCode::OK, SEARCH_10),
+    )])
+    .await;
 
     let papers = server
         .client()
@@ -495,9 +648,18 @@ async fn category_listing_query() {
     assert_eq!(papers.len(), 10);
     let requests = server.requests();
     let params = &requests[0].params;
-    assert_eq!(params.get("search_query").map(String::as_str), Some("cat:cs.IT"));
-    assert_eq!(params.get("sortBy").map(String::as_str), Some("submittedDate"));
-    assert_eq!(params.get("sortOrder").map(String::as_str), Some("descending"));
+    assert_eq!(
+        params.get("search_query").map(String::as_str),
+        Some("cat:cs.IT")
+    );
+    assert_eq!(
+        params.get("sortBy").map(String::as_str),
+        Some("submittedDate")
+    );
+    assert_eq!(
+        params.get("sortOrder").map(String::as_str),
+        Some("descending")
+    );
     assert_eq!(params.get("max_results").map(String::as_str), Some("10"));
     assert!(!params.contains_key("id_list"));
 }
@@ -513,7 +675,10 @@ async fn category_listing_caps_max_results() {
         .expect("category listing");
 
     let requests = server.requests();
-    assert_eq!(requests[0].params.get("max_results").map(String::as_str), Some("2000"));
+    assert_eq!(
+        requests[0].params.get("max_results").map(String::as_str),
+        Some("2000")
+    );
 }
 
 #[tokio::test]
@@ -526,7 +691,10 @@ async fn category_listing_rejects_query_syntax() {
         .await
         .unwrap_err();
 
-    assert!(matches!(error, ArxivError::InvalidCategory { .. }), "got {error:?}");
+    assert!(
+        matches!(error, ArxivError::InvalidCategory { .. }),
+        "got {error:?}"
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -535,18 +703,28 @@ async fn category_listing_rejects_query_syntax() {
 
 #[tokio::test]
 async fn requests_spaced_three_seconds() {
-    let server = FakeArxiv::start(vec![("1707.08567", Reply::fixture(StatusCode::OK, PAPER_1707))]).await;
+    let server = FakeArxiv::start(vec![(
+        "1707.08567",
+        Reply::fixture(StatusCode::OK, PAPER_1707),
+    )])
+    .await;
     // Two separate clients with the default interval: the rule is process-wide.
     let first = ArxivClient::new(&server.base_url, Duration::from_secs(10)).expect("client");
     let second = ArxivClient::new(&server.base_url, Duration::from_secs(10)).expect("client");
 
     first.fetch(&[id("1707.08567")]).await.expect("first fetch");
-    second.fetch(&[id("1707.08567")]).await.expect("second fetch");
+    second
+        .fetch(&[id("1707.08567")])
+        .await
+        .expect("second fetch");
 
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     let gap = requests[1].received.duration_since(requests[0].received);
-    assert!(gap >= Duration::from_millis(2900), "requests only {gap:?} apart");
+    assert!(
+        gap >= Duration::from_millis(2900),
+        "requests only {gap:?} apart"
+    );
 }
 
 #[tokio::test]
@@ -556,9 +734,10 @@ async fn concurrent_fetches_do_not_overlap() {
     let first = server.client();
     let second = server.client();
 
-    let (a, b) = tokio::join!(first.fetch(&[id("1707.08567")]), second.fetch(&[id("1707.08567")]));
-    a.expect("first fetch");
-    b.expect("second fetch");
+    let ids = [id("1707.08567")];
+    let (first_result, second_result) = tokio::join!(first.fetch(&ids), second.fetch(&ids));
+    first_result.expect("first fetch");
+    second_result.expect("second fetch");
 
     let mut requests = server.requests();
     requests.sort_by_key(|request| request.received);

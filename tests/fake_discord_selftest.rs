@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use serenity::all::{
-    ChannelId, CommandInteraction, CreateAllowedMentions, CreateAutocompleteResponse,
-    CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, GatewayIntents,
-    GuildId, Interaction, Message, Nonce, Permissions, Ready,
+    ChannelId, CommandInteraction, CreateAllowedMentions, CreateAutocompleteResponse, CreateEmbed,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, EditInteractionResponse, GatewayIntents, GuildId, Interaction, Message, Nonce,
+    Permissions, Ready,
 };
 use serenity::async_trait;
 use serenity::client::{Client, ClientBuilder, Context, EventHandler};
@@ -64,10 +64,16 @@ fn slash_payload_deserializes_with_options() {
     assert_eq!(command.guild_id, Some(GuildId::new(payloads::GUILD_ID)));
     assert_eq!(command.channel_id, ChannelId::new(payloads::CHANNEL_ID));
     assert_eq!(command.user.id.get(), payloads::USER_ID);
-    let member = command.member.as_ref().expect("guild interactions carry a member");
+    let member = command
+        .member
+        .as_ref()
+        .expect("guild interactions carry a member");
     let member_permissions = member.permissions.expect("member.permissions is set");
     assert!(member_permissions.contains(Permissions::MANAGE_GUILD));
-    assert!(command.app_permissions.is_some(), "poise needs app_permissions");
+    assert!(
+        command.app_permissions.is_some(),
+        "poise needs app_permissions"
+    );
 
     let subcommand = &command.data.options[0];
     assert_eq!(subcommand.name, "set");
@@ -136,7 +142,10 @@ fn nested_autocomplete_payload_deserializes() {
 
     let command = command_interaction(&built.payload);
 
-    let focused = command.data.autocomplete().expect("focused option is found");
+    let focused = command
+        .data
+        .autocomplete()
+        .expect("focused option is found");
     assert_eq!(focused.name, "timezone");
 }
 
@@ -186,7 +195,8 @@ fn message_object_deserializes() {
         payloads::user_object(payloads::APPLICATION_ID, "paperboy", true),
         "hello",
     );
-    message["embeds"] = json!([{"type": "rich", "title": "t", "fields": [{"name": "n", "value": "v"}]}]);
+    message["embeds"] =
+        json!([{"type": "rich", "title": "t", "fields": [{"name": "n", "value": "v"}]}]);
     message["components"] = json!([{"type": 1, "components": [
         {"type": 2, "style": 1, "label": "Next", "custom_id": "page:2"}
     ]}]);
@@ -226,7 +236,10 @@ async fn channel_message_is_recorded() {
     assert_eq!(posts[0]["embeds"][0]["type"], "rich");
     let requests = fake.requests_matching("POST", "/channels/55/messages");
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].authorization.as_deref(), Some("Bot fake-bot-token"));
+    assert_eq!(
+        requests[0].authorization.as_deref(),
+        Some("Bot fake-bot-token")
+    );
     assert_eq!(requests[0].status, 200);
     fake.assert_no_violations();
 }
@@ -252,7 +265,10 @@ async fn embeds_over_total_limit_rejected() {
     assert_eq!(http_status_and_code(&error), (400, 50035));
     let violations = fake.violations();
     assert_eq!(violations.len(), 1, "{violations:?}");
-    assert!(violations[0].contains("MAX_EMBED_SIZE_EXCEEDED"), "{violations:?}");
+    assert!(
+        violations[0].contains("MAX_EMBED_SIZE_EXCEEDED"),
+        "{violations:?}"
+    );
     assert!(fake.channel_posts(55).is_empty());
 }
 
@@ -260,9 +276,10 @@ async fn embeds_over_total_limit_rejected() {
 async fn embed_title_over_limit_counts_chars() {
     let fake = FakeDiscord::start().await;
     let http = fake.http();
-    // 256 multi-byte characters are within the limit; 257 are not.
+    // 256 multi-byte characters are within the limit, and Discord trims the surrounding
+    // whitespace before counting. 257 characters are over the limit.
     let at_limit = CreateMessage::new()
-        .embed(CreateEmbed::new().title("é".repeat(256)))
+        .embed(CreateEmbed::new().title(format!("  {}  ", "é".repeat(256))))
         .allowed_mentions(quiet_mentions());
     let over_limit = CreateMessage::new()
         .embed(CreateEmbed::new().title("é".repeat(257)))
@@ -301,7 +318,9 @@ async fn mentions_that_ping_are_violations() {
     let pings_a_role = CreateAllowedMentions::new().roles(vec![7]);
 
     for mentions in [pings_users, pings_a_role] {
-        let message = CreateMessage::new().content("hi").allowed_mentions(mentions);
+        let message = CreateMessage::new()
+            .content("hi")
+            .allowed_mentions(mentions);
         let result = ChannelId::new(55).send_message(&http, message).await;
         assert!(result.is_err());
     }
@@ -330,7 +349,12 @@ async fn schema_violation_reports_field_path() {
         panic!("expected an unsuccessful request, got {error:?}");
     };
     assert_eq!(response.error.code, 50035);
-    let paths: Vec<&str> = response.error.errors.iter().map(|e| e.path.as_str()).collect();
+    let paths: Vec<&str> = response
+        .error
+        .errors
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
     assert_eq!(paths, ["embeds.0.color"]);
     assert_eq!(fake.violations().len(), 1);
 }
@@ -348,7 +372,11 @@ async fn content_over_limit_rejected() {
         .expect_err("2001 characters of content are rejected");
 
     assert_eq!(http_status_and_code(&error), (400, 50035));
-    assert!(fake.violations()[0].contains("content"), "{:?}", fake.violations());
+    assert!(
+        fake.violations()[0].contains("content"),
+        "{:?}",
+        fake.violations()
+    );
 }
 
 #[tokio::test]
@@ -358,7 +386,9 @@ async fn delay_and_bad_gateway_faults() {
     fake.fail_channel(63, Fault::Delay(Duration::from_millis(200)));
     fake.fail_channel(63, Fault::BadGateway { times: 1 });
     let send = || {
-        let message = CreateMessage::new().content("hi").allowed_mentions(quiet_mentions());
+        let message = CreateMessage::new()
+            .content("hi")
+            .allowed_mentions(quiet_mentions());
         ChannelId::new(63).send_message(&http, message)
     };
 
@@ -387,7 +417,9 @@ async fn faulted_channel_reports_discord_codes() {
     for (index, (fault, expected)) in cases.into_iter().enumerate() {
         let channel = 100 + index as u64;
         fake.fail_channel(channel, fault);
-        let message = CreateMessage::new().content("hi").allowed_mentions(quiet_mentions());
+        let message = CreateMessage::new()
+            .content("hi")
+            .allowed_mentions(quiet_mentions());
         let error = ChannelId::new(channel)
             .send_message(&http, message)
             .await
@@ -413,20 +445,31 @@ async fn counted_faults_expire() {
     );
     fake.fail_channel(60, Fault::ServerError { times: 1 });
     let send = || {
-        let message = CreateMessage::new().content("hi").allowed_mentions(quiet_mentions());
+        let message = CreateMessage::new()
+            .content("hi")
+            .allowed_mentions(quiet_mentions());
         ChannelId::new(60).send_message(&http, message)
     };
 
     let first = send().await.expect_err("first request is rate limited");
-    let second = send().await.expect_err("second request gets a server error");
+    let second = send()
+        .await
+        .expect_err("second request gets a server error");
     let third = send().await;
 
     assert_eq!(http_status_and_code(&first).0, 429);
     assert_eq!(http_status_and_code(&second), (500, 0));
     assert!(third.is_ok(), "{third:?}");
-    let statuses: Vec<u16> = fake.requests().iter().map(|request| request.status).collect();
+    let statuses: Vec<u16> = fake
+        .requests()
+        .iter()
+        .map(|request| request.status)
+        .collect();
     assert_eq!(statuses, [429, 500, 200]);
-    assert_eq!(fake.requests()[0].response.as_ref().unwrap()["retry_after"], 1.5);
+    assert_eq!(
+        fake.requests()[0].response.as_ref().unwrap()["retry_after"],
+        1.5
+    );
     assert_eq!(fake.channel_posts(60).len(), 1);
 }
 
@@ -457,7 +500,10 @@ async fn rate_limit_headers_follow_discord() {
     assert_eq!(headers["x-ratelimit-global"], "true");
     assert_eq!(headers["x-ratelimit-scope"], "global");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({"message": "You are being rate limited.", "retry_after": 2.5, "global": true}));
+    assert_eq!(
+        body,
+        json!({"message": "You are being rate limited.", "retry_after": 2.5, "global": true})
+    );
 }
 
 #[tokio::test]
@@ -471,7 +517,9 @@ async fn global_rate_limit_exempts_interactions() {
 
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let message = CreateMessage::new().content("hi").allowed_mentions(quiet_mentions());
+        let message = CreateMessage::new()
+            .content("hi")
+            .allowed_mentions(quiet_mentions());
         let result = ChannelId::new(62).send_message(&http, message).await;
         statuses.push(result.map_or_else(|error| http_status_and_code(&error).0, |_| 200));
     }
@@ -499,8 +547,14 @@ async fn enforced_nonce_repeat_is_deduplicated() {
             .allowed_mentions(quiet_mentions())
     };
 
-    let first = ChannelId::new(70).send_message(&http, message()).await.unwrap();
-    let second = ChannelId::new(70).send_message(&http, message()).await.unwrap();
+    let first = ChannelId::new(70)
+        .send_message(&http, message())
+        .await
+        .unwrap();
+    let second = ChannelId::new(70)
+        .send_message(&http, message())
+        .await
+        .unwrap();
 
     assert_eq!(first.id, second.id);
     assert_eq!(fake.channel_posts(70).len(), 1);
@@ -519,8 +573,14 @@ async fn unenforced_nonce_creates_new_message() {
             .allowed_mentions(quiet_mentions())
     };
 
-    let first = ChannelId::new(71).send_message(&http, message()).await.unwrap();
-    let second = ChannelId::new(71).send_message(&http, message()).await.unwrap();
+    let first = ChannelId::new(71)
+        .send_message(&http, message())
+        .await
+        .unwrap();
+    let second = ChannelId::new(71)
+        .send_message(&http, message())
+        .await
+        .unwrap();
 
     assert_ne!(first.id, second.id);
     assert_eq!(fake.channel_posts(71).len(), 2);
@@ -549,7 +609,10 @@ async fn wrong_token_is_violation() {
         .client(reqwest::Client::builder().no_proxy().build().unwrap())
         .build();
 
-    let error = wrong.get_current_user().await.expect_err("wrong token is refused");
+    let error = wrong
+        .get_current_user()
+        .await
+        .expect_err("wrong token is refused");
 
     assert_eq!(http_status_and_code(&error).0, 401);
     assert_eq!(fake.violations().len(), 1);
@@ -560,13 +623,19 @@ async fn identity_routes_deserialize() {
     let fake = FakeDiscord::start().await;
     let http = fake.http();
 
-    let user = http.get_current_user().await.expect("users/@me deserializes");
+    let user = http
+        .get_current_user()
+        .await
+        .expect("users/@me deserializes");
     let application = http
         .get_current_application_info()
         .await
         .expect("oauth2/applications/@me deserializes");
     let gateway = http.get_gateway().await.expect("gateway deserializes");
-    let bot_gateway = http.get_bot_gateway().await.expect("gateway/bot deserializes");
+    let bot_gateway = http
+        .get_bot_gateway()
+        .await
+        .expect("gateway/bot deserializes");
 
     assert_eq!(user.id.get(), payloads::APPLICATION_ID);
     assert_eq!(application.id.get(), payloads::APPLICATION_ID);
@@ -610,8 +679,14 @@ async fn second_callback_is_rejected() {
     fake.register_interaction(&built);
     let command = command_interaction(&built.payload);
 
-    command.defer(&http).await.expect("first callback is accepted");
-    let error = command.defer(&http).await.expect_err("second callback is rejected");
+    command
+        .defer(&http)
+        .await
+        .expect("first callback is accepted");
+    let error = command
+        .defer(&http)
+        .await
+        .expect_err("second callback is rejected");
 
     assert_eq!(http_status_and_code(&error), (400, 40060));
     assert_eq!(fake.violations().len(), 1);
@@ -626,7 +701,10 @@ async fn late_callback_is_unknown_interaction() {
     let command = command_interaction(&built.payload);
     fake.advance_clock(Duration::from_millis(3100));
 
-    let error = command.defer(&http).await.expect_err("a late callback is rejected");
+    let error = command
+        .defer(&http)
+        .await
+        .expect_err("a late callback is rejected");
     let followup = CreateInteractionResponseFollowup::new()
         .content("too late")
         .allowed_mentions(quiet_mentions());
@@ -654,8 +732,14 @@ async fn followup_after_defer_replaces_placeholder() {
     };
 
     command.defer(&http).await.unwrap();
-    let first = command.create_followup(&http, followup("results")).await.unwrap();
-    let second = command.create_followup(&http, followup("more")).await.unwrap();
+    let first = command
+        .create_followup(&http, followup("results"))
+        .await
+        .unwrap();
+    let second = command
+        .create_followup(&http, followup("more"))
+        .await
+        .unwrap();
 
     let view = fake.interaction(built.id).unwrap();
     let original = view.original.expect("the defer created a message");
@@ -699,7 +783,10 @@ async fn expired_token_is_rejected() {
     let edit = EditInteractionResponse::new()
         .content("late")
         .allowed_mentions(quiet_mentions());
-    let error = command.edit_response(&http, edit).await.expect_err("token expired");
+    let error = command
+        .edit_response(&http, edit)
+        .await
+        .expect_err("token expired");
 
     assert_eq!(http_status_and_code(&error), (401, 50027));
     assert_eq!(fake.violations().len(), 1);
@@ -740,18 +827,33 @@ async fn autocomplete_limits_are_enforced() {
 
     let results = [
         command_interaction(&too_many.payload)
-            .create_response(&http, CreateInteractionResponse::Autocomplete(choices(26, "n".into())))
+            .create_response(
+                &http,
+                CreateInteractionResponse::Autocomplete(choices(26, "n".into())),
+            )
             .await,
         command_interaction(&long_name.payload)
-            .create_response(&http, CreateInteractionResponse::Autocomplete(choices(1, "n".repeat(101))))
+            .create_response(
+                &http,
+                CreateInteractionResponse::Autocomplete(choices(1, "n".repeat(101))),
+            )
             .await,
         command_interaction(&valid.payload)
-            .create_response(&http, CreateInteractionResponse::Autocomplete(choices(25, "n".repeat(100))))
+            .create_response(
+                &http,
+                CreateInteractionResponse::Autocomplete(choices(25, "n".repeat(100))),
+            )
             .await,
     ];
 
-    assert_eq!(http_status_and_code(results[0].as_ref().unwrap_err()), (400, 50035));
-    assert_eq!(http_status_and_code(results[1].as_ref().unwrap_err()), (400, 50035));
+    assert_eq!(
+        http_status_and_code(results[0].as_ref().unwrap_err()),
+        (400, 50035)
+    );
+    assert_eq!(
+        http_status_and_code(results[1].as_ref().unwrap_err()),
+        (400, 50035)
+    );
     assert!(results[2].is_ok(), "{:?}", results[2]);
     assert_eq!(fake.violations().len(), 2, "{:?}", fake.violations());
 }
@@ -779,7 +881,12 @@ async fn button_update_edits_message() {
     let fake = FakeDiscord::start().await;
     let http = fake.http();
     let posted = ChannelId::new(payloads::CHANNEL_ID)
-        .send_message(&http, CreateMessage::new().content("page 1").allowed_mentions(quiet_mentions()))
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("page 1")
+                .allowed_mentions(quiet_mentions()),
+        )
         .await
         .unwrap();
     let message = fake.channel_messages(payloads::CHANNEL_ID)[0].clone();
@@ -896,7 +1003,10 @@ async fn serenity_client_identifies_and_replies() {
     let shard_manager = client.shard_manager.clone();
     let running = tokio::spawn(async move { client.start().await });
 
-    let identify = fake.wait_identified(WAIT).await.expect("the shard identifies");
+    let identify = fake
+        .wait_identified(WAIT)
+        .await
+        .expect("the shard identifies");
     let ready = tokio::time::timeout(WAIT, ready.recv())
         .await
         .expect("READY reaches the handler in time")
@@ -967,7 +1077,10 @@ async fn privileged_intents_are_rejected() {
         .wait_for_violation(|violation| violation.contains("privileged intents"), WAIT)
         .await;
     assert!(violation.is_some(), "{:?}", fake.violations());
-    assert!(fake.identifies().is_empty(), "a rejected IDENTIFY does not count");
+    assert!(
+        fake.identifies().is_empty(),
+        "a rejected IDENTIFY does not count"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -996,7 +1109,9 @@ async fn poise_checks_member_permissions() {
         .expect("client builds");
     let shard_manager = client.shard_manager.clone();
     let running = tokio::spawn(async move { client.start().await });
-    fake.wait_identified(WAIT).await.expect("the shard identifies");
+    fake.wait_identified(WAIT)
+        .await
+        .expect("the shard identifies");
     // poise holds back every event until its setup has registered the commands.
     fake.wait_for(|request| request.method == "PUT", WAIT)
         .await
@@ -1025,9 +1140,15 @@ async fn poise_checks_member_permissions() {
     let _ = running.await;
 
     assert_eq!(callbacks[0]["type"], 4);
-    assert_eq!(callbacks[0]["data"]["content"], "digest Some(ChannelId(99)) Some(3)");
+    assert_eq!(
+        callbacks[0]["data"]["content"],
+        "digest Some(ChannelId(99)) Some(3)"
+    );
     assert_eq!(callbacks[1]["type"], 4);
-    assert_eq!(callbacks[1]["data"]["flags"], 64, "permission errors are ephemeral");
+    assert_eq!(
+        callbacks[1]["data"]["flags"], 64,
+        "permission errors are ephemeral"
+    );
     let error_text = callbacks[1]["data"].to_string();
     assert!(error_text.contains("lacking permissions"), "{error_text}");
     fake.assert_no_violations();

@@ -56,7 +56,9 @@ struct Server {
 }
 
 fn read_fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hf").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hf")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
@@ -73,7 +75,9 @@ async fn start_server() -> (String, Arc<Server>) {
     let app = Router::new()
         .route("/api/daily_papers", get(daily_papers))
         .with_state(server.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let address = listener.local_addr().expect("listener has an address");
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("fake server runs");
@@ -98,10 +102,14 @@ async fn daily_papers(
         day::FIFTY => json_response(page_of(&server.fifty, limit, page)),
         day::SINGLE => (StatusCode::OK, server.single_text.clone()).into_response(),
         day::WEEKEND => json_response(json!([])),
-        day::FUTURE => {
-            (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": FUTURE_DATE_MESSAGE }))).into_response()
+        day::FUTURE => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": FUTURE_DATE_MESSAGE })),
+        )
+            .into_response(),
+        day::SERVER_ERROR => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
         }
-        day::SERVER_ERROR => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
         day::RATE_LIMITED => (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "7")],
@@ -163,7 +171,7 @@ fn link_page(items: &[Value], page: usize) -> Response {
 fn synthetic_page(limit: usize, page: usize) -> Value {
     let items = (0..limit)
         .map(|offset| {
-            let id = format!("2501.{:05}", page * limit + offset);
+            let id = format!("2501.{:05}", page * limit + offset + 1);
             json!({ "paper": { "id": id, "title": "Loop", "upvotes": 1 } })
         })
         .collect();
@@ -192,7 +200,13 @@ fn date(text: &str) -> NaiveDate {
 }
 
 fn pages_seen(server: &Server) -> Vec<Option<usize>> {
-    server.seen.lock().unwrap().iter().map(|seen| seen.page).collect()
+    server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|seen| seen.page)
+        .collect()
 }
 
 #[tokio::test]
@@ -213,17 +227,27 @@ async fn fifty_items_in_three_pages() {
         .collect();
     assert_eq!(seen, expected);
 
-    let fixture_ids: Vec<_> = server.fifty.iter().map(|item| item["paper"]["id"].as_str().unwrap()).collect();
+    let fixture_ids: Vec<_> = server
+        .fifty
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap())
+        .collect();
     let ids: Vec<_> = day.papers.iter().map(|paper| paper.id.key()).collect();
     assert_eq!(ids, fixture_ids);
-    assert!(day.papers.iter().all(|paper| paper.daily_date == Some(date(day::FIFTY))));
+    assert!(day
+        .papers
+        .iter()
+        .all(|paper| paper.daily_date == Some(date(day::FIFTY))));
 }
 
 #[tokio::test]
 async fn default_page_size_one_request() {
     let (base, server) = start_server().await;
 
-    let day = client(&base, HfClient::DEFAULT_PAGE_SIZE).fetch_day(date(day::FIFTY)).await.unwrap();
+    let day = client(&base, HfClient::DEFAULT_PAGE_SIZE)
+        .fetch_day(date(day::FIFTY))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 50);
     assert_eq!(pages_seen(&server), [Some(0)]);
@@ -245,33 +269,54 @@ async fn page_boundary_on_exact_multiple() {
 async fn single_item_day_mapped() {
     let (base, _server) = start_server().await;
 
-    let day = client(&base, 100).fetch_day(date(day::SINGLE)).await.unwrap();
+    let day = client(&base, 100)
+        .fetch_day(date(day::SINGLE))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 1);
     let paper = &day.papers[0];
     assert_eq!(paper.daily_date, Some(date(day::SINGLE)));
     assert!(paper.ai_summary.is_some());
-    assert!(paper.thumbnail.as_deref().is_some_and(|url| url.starts_with("https://")));
+    assert!(paper
+        .thumbnail
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://")));
 }
 
 #[tokio::test]
 async fn link_header_followed() {
     let (base, server) = start_server().await;
 
-    let day = client(&base, 20).fetch_day(date(day::LINK_PAGES)).await.unwrap();
+    let day = client(&base, 20)
+        .fetch_day(date(day::LINK_PAGES))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 50);
-    assert_eq!(pages_seen(&server), [Some(0), Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(
+        pages_seen(&server),
+        [Some(0), Some(1), Some(2), Some(3), Some(4)]
+    );
     let seen = server.seen.lock().unwrap().clone();
-    assert!(seen.iter().all(|request| request.date == day::LINK_PAGES), "date kept on every page");
-    assert!(seen.iter().all(|request| request.limit == Some(20)), "limit kept on every page");
+    assert!(
+        seen.iter().all(|request| request.date == day::LINK_PAGES),
+        "date kept on every page"
+    );
+    assert!(
+        seen.iter().all(|request| request.limit == Some(20)),
+        "limit kept on every page"
+    );
 }
 
 #[tokio::test]
 async fn duplicates_across_pages_merged() {
     let (base, _server) = start_server().await;
 
-    let day = client(&base, 2).fetch_day(date(day::DUPLICATES)).await.unwrap();
+    let day = client(&base, 2)
+        .fetch_day(date(day::DUPLICATES))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 2);
     assert_eq!(day.papers[1].upvotes, Some(10_000));
@@ -281,7 +326,10 @@ async fn duplicates_across_pages_merged() {
 async fn endless_paging_capped() {
     let (base, server) = start_server().await;
 
-    let day = client(&base, 1).fetch_day(date(day::ENDLESS)).await.unwrap();
+    let day = client(&base, 1)
+        .fetch_day(date(day::ENDLESS))
+        .await
+        .unwrap();
 
     let cap = usize::try_from(HfClient::MAX_PAGES).unwrap();
     assert_eq!(day.papers.len(), cap);
@@ -292,7 +340,10 @@ async fn endless_paging_capped() {
 async fn server_ignoring_page_stops() {
     let (base, server) = start_server().await;
 
-    let day = client(&base, 20).fetch_day(date(day::IGNORES_PAGE)).await.unwrap();
+    let day = client(&base, 20)
+        .fetch_day(date(day::IGNORES_PAGE))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 20);
     assert_eq!(pages_seen(&server), [Some(0), Some(1)]);
@@ -302,7 +353,10 @@ async fn server_ignoring_page_stops() {
 async fn weekend_is_empty_day() {
     let (base, server) = start_server().await;
 
-    let day = client(&base, 100).fetch_day(date(day::WEEKEND)).await.unwrap();
+    let day = client(&base, 100)
+        .fetch_day(date(day::WEEKEND))
+        .await
+        .unwrap();
 
     assert!(day.papers.is_empty());
     assert!(day.skipped.is_empty());
@@ -313,10 +367,15 @@ async fn weekend_is_empty_day() {
 async fn future_date_reports_hf_message() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::FUTURE)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::FUTURE))
+        .await
+        .unwrap_err();
 
     match &error {
-        HfError::Http { status, message, .. } => {
+        HfError::Http {
+            status, message, ..
+        } => {
             assert_eq!(*status, 400);
             assert_eq!(message, FUTURE_DATE_MESSAGE);
         }
@@ -330,10 +389,15 @@ async fn future_date_reports_hf_message() {
 async fn server_error_is_http_error() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::SERVER_ERROR)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::SERVER_ERROR))
+        .await
+        .unwrap_err();
 
     match error {
-        HfError::Http { status, message, .. } => {
+        HfError::Http {
+            status, message, ..
+        } => {
             assert_eq!(status, 500);
             assert_eq!(message, "Internal Server Error");
         }
@@ -345,7 +409,10 @@ async fn server_error_is_http_error() {
 async fn rate_limit_reads_retry_after() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::RATE_LIMITED)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::RATE_LIMITED))
+        .await
+        .unwrap_err();
 
     match &error {
         HfError::RateLimited { retry_after, .. } => {
@@ -365,7 +432,11 @@ async fn slow_response_times_out() {
     let error = client.fetch_day(date(day::SLOW)).await.unwrap_err();
 
     assert!(matches!(error, HfError::Timeout { .. }), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(error.to_string().contains("timed out"), "{error}");
 }
 
@@ -373,7 +444,10 @@ async fn slow_response_times_out() {
 async fn truncated_json_is_parse_error() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::TRUNCATED)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::TRUNCATED))
+        .await
+        .unwrap_err();
 
     match &error {
         HfError::Parse { source, .. } => {
@@ -388,7 +462,10 @@ async fn truncated_json_is_parse_error() {
 async fn html_page_with_ok_status() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::HTML_OK)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::HTML_OK))
+        .await
+        .unwrap_err();
 
     match &error {
         HfError::Parse { source, .. } => {
@@ -403,10 +480,15 @@ async fn html_page_with_ok_status() {
 async fn html_page_with_bad_gateway() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::HTML_BAD_GATEWAY)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::HTML_BAD_GATEWAY))
+        .await
+        .unwrap_err();
 
     match &error {
-        HfError::Http { status, message, .. } => {
+        HfError::Http {
+            status, message, ..
+        } => {
             assert_eq!(*status, 502);
             assert!(message.contains("Bad Gateway"), "{message}");
         }
@@ -418,10 +500,17 @@ async fn html_page_with_bad_gateway() {
 async fn string_items_skipped() {
     let (base, _server) = start_server().await;
 
-    let day = client(&base, 100).fetch_day(date(day::STRING_ITEMS)).await.unwrap();
+    let day = client(&base, 100)
+        .fetch_day(date(day::STRING_ITEMS))
+        .await
+        .unwrap();
 
     assert_eq!(day.papers.len(), 1);
-    let skipped: Vec<_> = day.skipped.iter().map(|item| (item.index, item.reason.clone())).collect();
+    let skipped: Vec<_> = day
+        .skipped
+        .iter()
+        .map(|item| (item.index, item.reason.clone()))
+        .collect();
     let not_object = SkipReason::NotAnObject { found: "string" };
     assert_eq!(skipped, [(0, not_object.clone()), (1, not_object)]);
 }
@@ -430,7 +519,10 @@ async fn string_items_skipped() {
 async fn error_object_with_ok_status() {
     let (base, _server) = start_server().await;
 
-    let error = client(&base, 100).fetch_day(date(day::ERROR_OBJECT)).await.unwrap_err();
+    let error = client(&base, 100)
+        .fetch_day(date(day::ERROR_OBJECT))
+        .await
+        .unwrap_err();
 
     match &error {
         HfError::Parse { source, .. } => assert_eq!(
@@ -462,7 +554,10 @@ async fn errors_hide_credentials() {
     let (base, _server) = start_server().await;
     let with_credentials = base.replace("http://", "http://user:secret@");
 
-    let error = client(&with_credentials, 100).fetch_day(date(day::SERVER_ERROR)).await.unwrap_err();
+    let error = client(&with_credentials, 100)
+        .fetch_day(date(day::SERVER_ERROR))
+        .await
+        .unwrap_err();
 
     assert!(!error.to_string().contains("secret"), "{error}");
     assert!(!format!("{error:?}").contains("secret"), "{error:?}");

@@ -44,7 +44,7 @@ pub fn validate(request: &DigestRequest) -> Result<DigestSettings, UserError> {
     let time = schedule::parse_time(&request.time).map_err(|e| UserError::new(e.to_string()))?;
     let zone = schedule::parse_zone(&request.zone).map_err(|e| UserError::new(e.to_string()))?;
     let weekdays = match request.weekdays.as_deref().map(str::trim) {
-        None | Some("") => WeekdaySet::all(),
+        None | Some("") => WeekdaySet::ALL,
         Some(text) => schedule::parse_weekdays(text).map_err(|e| UserError::new(e.to_string()))?,
     };
     let count = request.count.unwrap_or(DEFAULT_PAPER_COUNT as i64);
@@ -63,11 +63,17 @@ pub fn validate(request: &DigestRequest) -> Result<DigestSettings, UserError> {
     if min_upvotes < 0 {
         return Err(UserError::new("min_upvotes cannot be negative."));
     }
-    let weekend_policy = match request.weekend.as_deref().map(|w| w.trim().to_ascii_lowercase()) {
+    let weekend_policy = match request
+        .weekend
+        .as_deref()
+        .map(|w| w.trim().to_ascii_lowercase())
+    {
         None => WeekendPolicy::BestOfWeek,
         Some(w) if w.is_empty() => WeekendPolicy::BestOfWeek,
         Some(w) => WeekendPolicy::parse(&w.replace(['-', ' '], "_")).ok_or_else(|| {
-            UserError::new(format!("`{w}` is not a weekend policy. Use best_of_week or skip."))
+            UserError::new(format!(
+                "`{w}` is not a weekend policy. Use best_of_week or skip."
+            ))
         })?,
     };
     Ok(DigestSettings {
@@ -163,7 +169,8 @@ pub fn schedule_of(settings: &DigestSettings) -> Result<Schedule, StoreError> {
     Ok(Schedule {
         time: schedule::parse_time(&settings.post_time)
             .map_err(|_| corrupt("digest time", &settings.post_time))?,
-        zone: schedule::parse_zone(&settings.zone).map_err(|_| corrupt("digest zone", &settings.zone))?,
+        zone: schedule::parse_zone(&settings.zone)
+            .map_err(|_| corrupt("digest zone", &settings.zone))?,
         weekdays: schedule::parse_weekdays(&settings.weekdays)
             .map_err(|_| corrupt("digest weekdays", &settings.weekdays))?,
     })
@@ -198,11 +205,16 @@ pub fn due_slot(
 }
 
 /// The next slot strictly after `now`, if the digest posts on any weekday.
-pub fn next_slot(digest: &Digest, now: DateTime<Utc>) -> Result<Option<schedule::PostSlot>, StoreError> {
+pub fn next_slot(
+    digest: &Digest,
+    now: DateTime<Utc>,
+) -> Result<Option<schedule::PostSlot>, StoreError> {
     let schedule = schedule_of(&digest.settings)?;
-    Ok(schedule::next_post_instants(schedule.time, schedule.zone, now, 1, schedule.weekdays)
-        .into_iter()
-        .next())
+    Ok(
+        schedule::next_post_instants(schedule.time, schedule.zone, now, 1, schedule.weekdays)
+            .into_iter()
+            .next(),
+    )
 }
 
 /// Chooses the papers of a digest for one local date, posted at `at`.
@@ -219,7 +231,10 @@ pub fn compose(
     let settings = &digest.settings;
     let recent: HashSet<String> = if settings.dedupe_days > 0 {
         let since = local_date - Duration::days(settings.dedupe_days as i64);
-        store.recently_posted(digest.id, since)?.into_iter().collect()
+        store
+            .recently_posted(digest.id, since)?
+            .into_iter()
+            .collect()
     } else {
         HashSet::new()
     };
@@ -357,7 +372,11 @@ fn settings_line(s: &DigestSettings) -> String {
 }
 
 /// The reply to `/digest show`: every digest of the guild with its state.
-pub fn describe_guild(store: &Store, guild_id: u64, now: DateTime<Utc>) -> Result<String, StoreError> {
+pub fn describe_guild(
+    store: &Store,
+    guild_id: u64,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
     let digests = store.guild_digests(guild_id)?;
     if digests.is_empty() {
         return Ok("This server has no digest yet. `/digest set` creates one.".to_string());
@@ -372,7 +391,9 @@ pub fn describe_guild(store: &Store, guild_id: u64, now: DateTime<Utc>) -> Resul
 fn describe_one(store: &Store, digest: &Digest, now: DateTime<Utc>) -> Result<String, StoreError> {
     let s = &digest.settings;
     let status = match (&digest.failing_reason, digest.enabled) {
-        (Some(reason), _) => format!("failing: {reason}. Fix the channel, then run `/digest set` again"),
+        (Some(reason), _) => {
+            format!("failing: {reason}. Fix the channel, then run `/digest set` again")
+        }
         (None, false) => "off".to_string(),
         (None, true) => "on".to_string(),
     };
@@ -383,23 +404,38 @@ fn describe_one(store: &Store, digest: &Digest, now: DateTime<Utc>) -> Result<St
     if digest.enabled && digest.failing_reason.is_none() {
         let schedule = schedule_of(s)?;
         if let Some(slot) = next_slot(digest, now)? {
-            lines.push(format!("Next post: {}", format_slot(slot.at, schedule.zone)));
+            lines.push(format!(
+                "Next post: {}",
+                format_slot(slot.at, schedule.zone)
+            ));
         }
     }
     match store.last_delivery(digest.id)? {
-        Some(d) => lines.push(format!("Last delivery: {} ({:?})", d.local_date, d.state).to_lowercase()),
+        Some(d) => {
+            lines.push(format!("Last delivery: {} ({:?})", d.local_date, d.state).to_lowercase())
+        }
         None => lines.push("Last delivery: none yet".to_string()),
     }
     if let Some(error) = &digest.last_error {
-        lines.push(format!("Last error: {}", crate::text::escape_markdown(error)));
+        lines.push(format!(
+            "Last error: {}",
+            crate::text::escape_markdown(error)
+        ));
     }
     Ok(lines.join("\n"))
 }
 
 /// The messages the next post of a channel's digest would have, for `/digest preview`.
-pub fn preview(store: &Store, guild_id: u64, channel_id: u64, now: DateTime<Utc>) -> Result<Vec<Message>, Error> {
+pub fn preview(
+    store: &Store,
+    guild_id: u64,
+    channel_id: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Message>, Error> {
     let digest = store.digest(guild_id, channel_id)?.ok_or_else(|| {
-        UserError::new(format!("<#{channel_id}> has no digest. `/digest set` creates one."))
+        UserError::new(format!(
+            "<#{channel_id}> has no digest. `/digest set` creates one."
+        ))
     })?;
     let (date, at) = match next_slot(&digest, now)? {
         Some(slot) => (slot.local_date, now.min(slot.at)),
@@ -438,7 +474,11 @@ pub fn zone_suggestions(partial: &str, limit: usize) -> Vec<String> {
         .filter(|n| n.to_ascii_lowercase().contains(&needle))
         .partition(|n| {
             let lower = n.to_ascii_lowercase();
-            lower.starts_with(&needle) || lower.rsplit('/').next().is_some_and(|c| c.starts_with(&needle))
+            lower.starts_with(&needle)
+                || lower
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|c| c.starts_with(&needle))
         });
     starts.sort_unstable();
     contains.sort_unstable();

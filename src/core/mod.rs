@@ -1,7 +1,7 @@
 //! Core queries shared by the command line and Discord. Nothing here knows about serenity: each
 //! function takes the store and plain values, and returns papers or a [`UserError`].
 
-// pub mod digest;
+pub mod digest;
 pub mod rouge;
 pub mod schedule;
 pub mod search;
@@ -25,7 +25,7 @@ pub const MAX_RESULTS: usize = 100;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SearchOutcome {
     /// The query named one paper by ID or URL.
-    Paper(Paper),
+    Paper(Box<Paper>),
     Hits {
         hits: Vec<SearchHit>,
         /// Whether another page follows.
@@ -42,7 +42,9 @@ pub fn search(
 ) -> Result<SearchOutcome, Error> {
     let page_size = page_size.clamp(1, MAX_RESULTS);
     match search::parse_query(input)? {
-        SearchTarget::Paper(reference) => Ok(SearchOutcome::Paper(stored_paper(store, &reference)?)),
+        SearchTarget::Paper(reference) => Ok(SearchOutcome::Paper(Box::new(stored_paper(
+            store, &reference,
+        )?))),
         SearchTarget::Query(query) => {
             let offset = page.saturating_mul(page_size);
             let (hits, more) = store.search(&query, offset, page_size)?;

@@ -1,6 +1,6 @@
 //! ROUGE-1, ROUGE-2 and ROUGE-L F1 scores, computed the way Google's `rouge-score` package
 //! (version 0.1.2) computes them with `use_stemmer=True`, so figures are comparable with
-//! published summarization results such as SciTLDR's.
+//! published summarization results.
 //!
 //! Tokenization lower-cases the text, treats every character other than `a`–`z` and `0`–`9`
 //! as a separator, and Porter-stems tokens longer than three characters. Scores are
@@ -113,7 +113,11 @@ pub fn rouge_l(candidate: &[String], reference: &[String]) -> Score {
     if candidate.is_empty() || reference.is_empty() {
         return Score::default();
     }
-    Score::from_counts(lcs_len(candidate, reference), candidate.len(), reference.len())
+    Score::from_counts(
+        lcs_len(candidate, reference),
+        candidate.len(),
+        reference.len(),
+    )
 }
 
 /// Scores a candidate summary against one reference.
@@ -130,8 +134,8 @@ fn score_tokens(candidate: &[String], reference: &[String]) -> RougeScores {
 }
 
 /// Scores a candidate against several references. Each variant takes the score of the
-/// reference with the highest F1 for that variant (the first one on ties), as SciTLDR and
-/// `rouge-score`'s `score_multi` do. No references score 0.
+/// reference with the highest F1 for that variant (the first one on ties), as `rouge-score`'s
+/// `score_multi` does. An empty reference list scores 0.
 pub fn score_multi<S: AsRef<str>>(candidate: &str, references: &[S]) -> RougeScores {
     let candidate = tokenize(candidate);
     let mut best: Option<RougeScores> = None;
@@ -225,7 +229,10 @@ mod tests {
     fn empty_inputs_score_zero() {
         assert_eq!(score("", "a reference"), RougeScores::default());
         assert_eq!(score("a candidate", ""), RougeScores::default());
-        assert_eq!(score_multi::<&str>("a candidate", &[]), RougeScores::default());
+        assert_eq!(
+            score_multi::<&str>("a candidate", &[]),
+            RougeScores::default()
+        );
     }
 
     #[test]

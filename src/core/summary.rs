@@ -4,22 +4,24 @@
 //!
 //! The short summary is the one abstract sentence that most looks like a TLDR, lightly
 //! trimmed. Each sentence gets a linear score from features that predict TLDR-ness in
-//! SciTLDR (Cachola et al., 2020), where authors' and reviewers' one-line summaries mostly
-//! paraphrase the contribution sentence:
+//! SciTLDR (Cachola et al., 2020), whose one-line summaries by authors and reviewers often
+//! paraphrase the abstract's contribution sentence:
 //!
 //! - centrality: cosine similarity between the sentence's content words and those of the
 //!   whole abstract, because the TLDR restates what the abstract is about;
 //! - title similarity: cosine similarity with the title's content words, when a title is given;
-//! - contribution cue: the first sentence that says "we propose / introduce / present …" or
+//! - contribution cue: the first sentence that contains "we propose / introduce / present …" or
 //!   "this paper proposes …";
 //! - "in this paper/work": authors flag their main claim with it;
-//! - a small penalty for result sentences (experiments, accuracy, outperforms), which TLDRs
-//!   seldom quote, and a larger one for sentences under ten words, which carry too little.
+//! - a small penalty for result sentences (experiments, accuracy, outperforms), whose weight
+//!   came out slightly negative when fitted, and a larger one for sentences under ten words,
+//!   which carry too little.
 //!
 //! Content words are the stemmed `rouge-score` tokens minus stop words and numbers. The
-//! weights were tuned by hand on the SciTLDR-A dev split. In 2-fold cross-validation on that
-//! split a fitted model lost about 0.5 ROUGE-1 from training to held-out halves, so expect
-//! a little less on unseen papers than the figures that `evaluate_scitldr` prints.
+//! weights were tuned by hand on the SciTLDR-A dev split, which `evaluate_scitldr` also
+//! scores, so its figures are optimistic. As an estimate of the gap: a model with these
+//! features fitted on one half of the split scored about 0.6 ROUGE-1 lower on the other half
+//! than when fitted and scored on the whole split.
 //!
 //! The chosen sentence then loses leading connectives ("In this paper, we" becomes "We",
 //! "However," goes), parentheticals that start with "e.g." or "i.e." and numeric citations,
@@ -41,8 +43,8 @@ use crate::paper::Paper;
 
 pub use eval::{evaluate_scitldr, EvalError, Report, System, SystemScores};
 
-/// Maximum length of a short summary in characters. A one-line summary that fits in a
-/// Discord embed field preview without being cut.
+/// Maximum length of a short summary in characters. SciTLDR's reference TLDRs average about
+/// 22 words, so this leaves room for a long sentence without growing into a paragraph.
 pub const SHORT_MAX_CHARS: usize = 300;
 
 /// Maximum length of a detailed extractive summary in characters.
@@ -58,13 +60,13 @@ const IN_THIS_PAPER_WEIGHT: f64 = 0.25;
 const RESULTS_PENALTY: f64 = 0.15;
 /// Applied per missing token below ten, divided by ten.
 const SHORT_SENTENCE_PENALTY: f64 = 2.0;
-/// How strongly a detailed summary avoids sentences similar to ones it already holds.
+/// Weight of the penalty for a detailed-summary sentence similar to one already chosen.
 const REDUNDANCY_PENALTY: f64 = 0.5;
 /// An abstract sentence this similar (ROUGE-1 F1) to the Hugging Face summary is left out
 /// of a detailed summary that starts with that summary.
 const DUPLICATE_ROUGE1: f64 = 0.5;
 
-/// How much text a summary may use.
+/// Length budget of a summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SummaryLength {
     /// One or two sentences, at most [`SHORT_MAX_CHARS`] characters.
@@ -73,7 +75,7 @@ pub enum SummaryLength {
     Detailed,
 }
 
-/// Which tier produced a summary.
+/// Tier that produced a summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SummarySource {
     /// Hugging Face's `ai_summary`. A detailed summary of this source continues, after a blank
@@ -152,7 +154,7 @@ pub fn extractive_summary(abstract_text: &str, length: SummaryLength) -> String 
 }
 
 /// Builds an extractive summary like [`extractive_summary`], also scoring sentences by their
-/// similarity to `title`. On SciTLDR-A this adds about half a ROUGE-1 point.
+/// similarity to `title`. On the SciTLDR-A dev split this adds about one ROUGE-1 point.
 pub fn extractive_summary_with_title(
     title: &str,
     abstract_text: &str,
@@ -197,23 +199,27 @@ fn short_summary(title: &str, abstract_text: &str) -> String {
 /// clipped) when none fits.
 fn best_short_candidate(candidates: &[Candidate]) -> Option<usize> {
     let fits = |c: &Candidate| tidy_sentence(&c.text).chars().count() <= SHORT_MAX_CHARS;
-    argmax(candidates.iter().map(|c| if fits(c) { c.score } else { f64::NEG_INFINITY }))
-        .filter(|&i| fits(&candidates[i]))
-        .or_else(|| argmax(candidates.iter().map(|c| c.score)))
+    argmax(
+        candidates
+            .iter()
+            .map(|c| if fits(c) { c.score } else { f64::NEG_INFINITY }),
+    )
+    .filter(|&i| fits(&candidates[i]))
+    .or_else(|| argmax(candidates.iter().map(|c| c.score)))
 }
 
 fn detailed_summary(title: &str, abstract_text: &str, ai_summary: Option<&str>) -> String {
     let mut candidates = score_sentences(title, abstract_text);
     if let Some(ai_summary) = ai_summary {
-        // Sentences that the Hugging Face summary already says would read as repetition.
+        // Leave out sentences that repeat the Hugging Face summary.
         for candidate in &mut candidates {
             if rouge::score(&candidate.text, ai_summary).rouge1.f1 >= DUPLICATE_ROUGE1 {
                 candidate.score = f64::NEG_INFINITY;
             }
         }
     }
-    let wanted = if candidates.len() <= 6 { 3 } else { 4 };
-    let chosen = select_diverse(&candidates, wanted);
+    let target_count = if candidates.len() <= 6 { 3 } else { 4 };
+    let chosen = select_diverse(&candidates, target_count);
     if chosen.is_empty() {
         // Every sentence alone is over the limit (or repeats the Hugging Face summary).
         return match argmax(candidates.iter().map(|c| c.score)) {
@@ -227,10 +233,10 @@ fn detailed_summary(title: &str, abstract_text: &str, ai_summary: Option<&str>) 
 
 /// Greedy maximal marginal relevance: repeatedly takes the sentence whose score minus its
 /// similarity to the sentences already taken is highest, within [`DETAILED_MAX_CHARS`].
-fn select_diverse(candidates: &[Candidate], wanted: usize) -> Vec<usize> {
+fn select_diverse(candidates: &[Candidate], target_count: usize) -> Vec<usize> {
     let mut chosen: Vec<usize> = Vec::new();
     let mut used_chars = 0;
-    while chosen.len() < wanted {
+    while chosen.len() < target_count {
         let gains = candidates.iter().enumerate().map(|(i, c)| {
             let too_long = used_chars + c.text.chars().count() > DETAILED_MAX_CHARS;
             if chosen.contains(&i) || too_long || c.score == f64::NEG_INFINITY {
@@ -306,12 +312,20 @@ fn score_sentences(title: &str, abstract_text: &str) -> Vec<Candidate> {
         .position(|c| CONTRIBUTION_CUE.is_match(&c.text.to_lowercase()));
     for (i, candidate) in candidates.iter_mut().enumerate() {
         candidate.score = sentence_score(candidate, &abstract_terms, &title_terms)
-            + if contribution == Some(i) { CONTRIBUTION_WEIGHT } else { 0.0 };
+            + if contribution == Some(i) {
+                CONTRIBUTION_WEIGHT
+            } else {
+                0.0
+            };
     }
     candidates
 }
 
-fn sentence_score(candidate: &Candidate, abstract_terms: &TermCounts, title_terms: &TermCounts) -> f64 {
+fn sentence_score(
+    candidate: &Candidate,
+    abstract_terms: &TermCounts,
+    title_terms: &TermCounts,
+) -> f64 {
     let lower = candidate.text.to_lowercase();
     let mut score = CENTRALITY_WEIGHT * cosine(&candidate.content, abstract_terms)
         + TITLE_WEIGHT * cosine(&candidate.content, title_terms);
@@ -351,9 +365,9 @@ const STOP_WORDS: &[&str] = &[
     "it", "its", "may", "might", "more", "most", "no", "nor", "not", "of", "off", "on", "once",
     "only", "or", "other", "our", "out", "over", "own", "per", "same", "shall", "should", "so",
     "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they",
-    "this", "those", "through", "to", "under", "until", "up", "upon", "us", "very", "via",
-    "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose",
-    "why", "will", "with", "within", "without", "would",
+    "this", "those", "through", "to", "under", "until", "up", "upon", "us", "very", "via", "was",
+    "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will",
+    "with", "within", "without", "would",
 ];
 
 /// Counts the stemmed content words of a text, leaving out stop words, numbers and LaTeX
@@ -364,7 +378,11 @@ fn term_counts(text: &str) -> TermCounts {
         if STOP_WORDS.contains(&word.as_str()) || word.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        let term = if word.len() > 3 { rouge::stem(&word) } else { word };
+        let term = if word.len() > 3 {
+            rouge::stem(&word)
+        } else {
+            word
+        };
         *counts.entry(term).or_insert(0.0) += 1.0;
     }
     counts
@@ -377,7 +395,10 @@ fn strip_latex_commands(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn cosine(a: &TermCounts, b: &TermCounts) -> f64 {
-    let dot: f64 = a.iter().map(|(term, x)| x * b.get(term).unwrap_or(&0.0)).sum();
+    let dot: f64 = a
+        .iter()
+        .map(|(term, x)| x * b.get(term).unwrap_or(&0.0))
+        .sum();
     let norm = |v: &TermCounts| v.values().map(|x| x * x).sum::<f64>().sqrt();
     let denominator = norm(a) * norm(b);
     if denominator > 0.0 {
@@ -398,8 +419,7 @@ static LEADING_CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "In this paper we …" and "Here we …" without a comma.
 static LEADING_WE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(in this (paper|work|study|article)|here)\s+we\b")
-        .expect("pattern is valid")
+    Regex::new(r"(?i)^(in this (paper|work|study|article)|here)\s+we\b").expect("pattern is valid")
 });
 
 /// Parentheticals that only give examples or pointers, and numeric citations such as [3, 4].
@@ -408,7 +428,7 @@ static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("aside pattern is valid")
 });
 
-/// Removes leading connectives and asides so the sentence stands alone.
+/// Removes leading connectives and asides so the sentence reads on its own.
 fn tidy_sentence(sentence: &str) -> String {
     let mut text = sentence.to_string();
     for _ in 0..3 {

@@ -152,7 +152,12 @@ fn compare(a: &TrendingEntry, b: &TrendingEntry) -> Ordering {
     b.score
         .partial_cmp(&a.score)
         .unwrap_or(Ordering::Equal)
-        .then_with(|| b.paper.upvotes.unwrap_or(0).cmp(&a.paper.upvotes.unwrap_or(0)))
+        .then_with(|| {
+            b.paper
+                .upvotes
+                .unwrap_or(0)
+                .cmp(&a.paper.upvotes.unwrap_or(0))
+        })
         .then_with(|| b.paper.id.cmp(&a.paper.id))
 }
 

@@ -47,13 +47,19 @@ impl PosterOptions {
 /// Scans for due digests forever. Errors of one round are logged and the next round runs as
 /// usual, so the loop never dies on a failure.
 pub async fn run_scheduler(http: Arc<Http>, store: SharedStore, options: PosterOptions) {
-    tracing::info!(interval_secs = options.check_interval.as_secs(), "digest scheduler started");
+    tracing::info!(
+        interval_secs = options.check_interval.as_secs(),
+        "digest scheduler started"
+    );
     let mut ticker = tokio::time::interval(options.check_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if let Err(error) = deliver_due(&http, &store, &options, Utc::now()).await {
-            tracing::error!(error = %chain(&error), "digest round failed; retrying next round");
+        match deliver_due(&http, &store, &options, Utc::now()).await {
+            Ok(posted) => tracing::debug!(posted, "digest round finished"),
+            Err(error) => {
+                tracing::error!(error = %chain(&error), "digest round failed; retrying next round")
+            }
         }
     }
 }
@@ -71,14 +77,21 @@ pub async fn deliver_due(
         match digest::due_slot(&digest, now, options.catch_up) {
             Ok(Some((date, _))) => due.push((digest, date)),
             Ok(None) => {}
-            Err(error) => tracing::error!(digest_id = digest.id, guild_id = digest.settings.guild_id, channel_id = digest.settings.channel_id, error = %error, "digest has an unreadable schedule"),
+            Err(error) => {
+                tracing::error!(digest_id = digest.id, guild_id = digest.settings.guild_id, channel_id = digest.settings.channel_id, error = %error, "digest has an unreadable schedule")
+            }
         }
     }
 
     let permits = Arc::new(Semaphore::new(options.max_concurrent_sends.max(1)));
     let mut tasks = JoinSet::new();
     for (digest, date) in due {
-        let (http, store, options, permits) = (Arc::clone(http), store.clone(), options.clone(), Arc::clone(&permits));
+        let (http, store, options, permits) = (
+            Arc::clone(http),
+            store.clone(),
+            options.clone(),
+            Arc::clone(&permits),
+        );
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             deliver_slot(&http, &store, &options, digest, date, now).await
@@ -124,7 +137,9 @@ async fn deliver_slot(
 
     let composed = {
         let digest = digest.clone();
-        store.run(move |s| digest::compose(s, &digest, date, now)).await?
+        store
+            .run(move |s| digest::compose(s, &digest, date, now))
+            .await?
     };
     let outcome = send_digest(http, options, &digest, date, &composed).await;
     record(store, &digest, date, &composed, outcome).await
@@ -143,7 +158,9 @@ fn log_claim(digest: &Digest, delivery: &Delivery, fresh: bool) {
 enum SendOutcome {
     Sent,
     /// Nothing matched; `announced` says whether the channel was told.
-    Empty { announced: bool },
+    Empty {
+        announced: bool,
+    },
     /// Discord refused the channel for good (403 or 404): the digest is marked failing.
     Refused(String),
     /// A transient failure after every retry: the slot stays claimed for the next round.
@@ -226,19 +243,30 @@ fn classify(error: &serenity::Error) -> ErrorClass {
     use serenity::HttpError;
     let serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) = error else {
         if let serenity::Error::Model(serenity::ModelError::InvalidPermissions { .. }) = error {
-            return ErrorClass::Refused("Missing Permissions: Paperboy cannot post in this channel".into());
+            return ErrorClass::Refused(
+                "Missing Permissions: Paperboy cannot post in this channel".into(),
+            );
         }
         return ErrorClass::Transient(chain(error));
     };
     let status = response.status_code.as_u16();
     let code = response.error.code;
     match (status, code) {
-        (403, 50001) => ErrorClass::Refused("Missing Access: Paperboy cannot see this channel".into()),
-        (403, 50013) => ErrorClass::Refused("Missing Permissions: Paperboy cannot post or embed links in this channel".into()),
+        (403, 50001) => {
+            ErrorClass::Refused("Missing Access: Paperboy cannot see this channel".into())
+        }
+        (403, 50013) => ErrorClass::Refused(
+            "Missing Permissions: Paperboy cannot post or embed links in this channel".into(),
+        ),
         (404, 10003) => ErrorClass::Refused("Unknown Channel: the channel was deleted".into()),
-        (403, _) | (404, _) => ErrorClass::Refused(format!("Discord refused the channel ({status}, code {code})")),
+        (403, _) | (404, _) => ErrorClass::Refused(format!(
+            "Discord refused the channel ({status}, code {code})"
+        )),
         (429, _) | (500..=599, _) => ErrorClass::Transient(format!("Discord answered {status}")),
-        _ => ErrorClass::Rejected(format!("Discord rejected the message ({status}, code {code}): {}", response.error.message)),
+        _ => ErrorClass::Rejected(format!(
+            "Discord rejected the message ({status}, code {code}): {}",
+            response.error.message
+        )),
     }
 }
 
@@ -256,36 +284,46 @@ async fn record(
     match outcome {
         SendOutcome::Sent => {
             let count = paper_ids.len();
-            store.run(move |s| {
-                s.finish_delivery(id, date, DeliveryState::Sent, &paper_ids, None, now)?;
-                s.set_digest_error(id, None)
-            }).await?;
+            store
+                .run(move |s| {
+                    s.finish_delivery(id, date, DeliveryState::Sent, &paper_ids, None, now)?;
+                    s.set_digest_error(id, None)
+                })
+                .await?;
             tracing::info!(digest_id = id, guild_id, channel_id, %date, papers = count, "digest posted");
             Ok(true)
         }
         SendOutcome::Empty { announced } => {
-            store.run(move |s| s.finish_delivery(id, date, DeliveryState::Empty, &[], None, now)).await?;
+            store
+                .run(move |s| s.finish_delivery(id, date, DeliveryState::Empty, &[], None, now))
+                .await?;
             Ok(announced)
         }
         SendOutcome::Refused(reason) => {
             tracing::error!(digest_id = id, guild_id, channel_id, %date, %reason, "channel refused; digest marked failing until reconfigured");
-            store.run(move |s| {
-                s.finish_delivery(id, date, DeliveryState::Failed, &[], Some(&reason), now)?;
-                s.mark_digest_failing(id, &reason)
-            }).await?;
+            store
+                .run(move |s| {
+                    s.finish_delivery(id, date, DeliveryState::Failed, &[], Some(&reason), now)?;
+                    s.mark_digest_failing(id, &reason)
+                })
+                .await?;
             Ok(false)
         }
         SendOutcome::Rejected(reason) => {
             tracing::error!(digest_id = id, guild_id, channel_id, %date, %reason, "Discord rejected the digest message");
-            store.run(move |s| {
-                s.finish_delivery(id, date, DeliveryState::Failed, &[], Some(&reason), now)?;
-                s.set_digest_error(id, Some(&reason))
-            }).await?;
+            store
+                .run(move |s| {
+                    s.finish_delivery(id, date, DeliveryState::Failed, &[], Some(&reason), now)?;
+                    s.set_digest_error(id, Some(&reason))
+                })
+                .await?;
             Ok(false)
         }
         SendOutcome::Transient(reason) => {
             tracing::warn!(digest_id = id, guild_id, channel_id, %date, %reason, "digest not posted; the slot stays claimed and is retried next round");
-            store.run(move |s| s.set_digest_error(id, Some(&reason))).await?;
+            store
+                .run(move |s| s.set_digest_error(id, Some(&reason)))
+                .await?;
             Ok(false)
         }
     }

@@ -65,7 +65,11 @@ pub fn to_channel_message(message: &Message, nonce: &str) -> CreateMessage {
 
 /// Sends rendered messages as the reply: the first one answers the interaction, the rest
 /// follow it.
-pub async fn send_all(ctx: Context<'_>, messages: &[Message], ephemeral: bool) -> Result<(), Error> {
+pub async fn send_all(
+    ctx: Context<'_>,
+    messages: &[Message],
+    ephemeral: bool,
+) -> Result<(), Error> {
     for message in messages {
         ctx.send(to_reply(message, ephemeral))
             .await
@@ -99,19 +103,27 @@ pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
             )
             .await;
         }
-        FrameworkError::MissingBotPermissions { ctx, missing_permissions, .. } => {
-            let text = format!(
-                "Paperboy needs these permissions in this channel: {missing_permissions}."
-            );
+        FrameworkError::MissingBotPermissions {
+            ctx,
+            missing_permissions,
+            ..
+        } => {
+            let text =
+                format!("Paperboy needs these permissions in this channel: {missing_permissions}.");
             reply_quietly(ctx, &text).await;
         }
         FrameworkError::GuildOnly { ctx, .. } => {
             reply_quietly(ctx, "This command only works in a server.").await;
         }
-        FrameworkError::ArgumentParse { ctx, input, error, .. } => {
+        FrameworkError::ArgumentParse {
+            ctx, input, error, ..
+        } => {
             tracing::info!(command = %ctx.command().qualified_name, error = %error, "invalid option");
             let text = match input {
-                Some(input) => format!("The option `{}` is invalid: {error}.", crate::text::plain_line(&input)),
+                Some(input) => format!(
+                    "The option `{}` is invalid: {error}.",
+                    crate::text::plain_line(&input)
+                ),
                 None => format!("An option is invalid: {error}."),
             };
             reply_quietly(ctx, &text).await;
@@ -122,7 +134,11 @@ pub async fn on_error(error: FrameworkError<'_, Data, Error>) {
         }
         FrameworkError::PermissionFetchFailed { ctx, .. } => {
             tracing::warn!(command = %ctx.command().qualified_name, "Discord sent no permissions with the interaction");
-            reply_quietly(ctx, "Discord did not say which permissions you have; please try again.").await;
+            reply_quietly(
+                ctx,
+                "Discord did not say which permissions you have; please try again.",
+            )
+            .await;
         }
         other => {
             tracing::warn!(error = %other, "framework error");

@@ -573,8 +573,8 @@ impl ArxivClient {
     async fn send_politely(&self, url: Url) -> Result<(StatusCode, String), ArxivError> {
         let mut last_request = REQUEST_GATE.lock().await;
         if let Some(previous) = *last_request {
-            let ready_at = previous + self.min_interval;
-            tokio::time::sleep(ready_at.saturating_duration_since(Instant::now())).await;
+            let remaining = self.min_interval.saturating_sub(previous.elapsed());
+            tokio::time::sleep(remaining).await;
         }
         // Recorded before sending too, so that a cancelled request still delays the next one.
         *last_request = Some(Instant::now());

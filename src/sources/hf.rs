@@ -75,7 +75,7 @@ pub enum ParseError {
 pub struct ParseOptions {
     /// The `date` the response was requested for. Items without `paper.submittedOnDailyAt` get
     /// it as their `daily_date` in preference to the UTC date of the outer `publishedAt`,
-    /// because late submissions are listed on the next day. For example, every item of the
+    /// because an item can be listed on the day after that date. For example, every item of the
     /// 2025-01-27 listing has an outer `publishedAt` between 22:16 and 23:01 UTC on 2025-01-26.
     pub listed_on: Option<NaiveDate>,
     /// The site that relative URLs in the payload are relative to. Without it, relative URLs
@@ -86,7 +86,8 @@ pub struct ParseOptions {
 /// Parses one `/api/daily_papers` response body.
 ///
 /// `daily_date` comes from `paper.submittedOnDailyAt`, or else from the UTC date of the outer
-/// `publishedAt`. Use [`parse_day_with`] when the requested date is known.
+/// `publishedAt`, which can be a day or more early (see [`ParseOptions::listed_on`]). Use
+/// [`parse_day_with`] when the requested date is known.
 pub fn parse_day(json: &str) -> Result<DayParse, ParseError> {
     parse_day_with(json, &ParseOptions::default())
 }
@@ -109,7 +110,7 @@ pub fn parse_day_with(json: &str, options: &ParseOptions) -> Result<DayParse, Pa
 struct RawItem {
     #[serde(default)]
     paper: Option<RawPaper>,
-    /// Time of submission to Daily Papers until early 2025; see [`daily_date`] for later eras.
+    /// Time of submission to Daily Papers until early 2025. [`daily_date`] covers later eras.
     #[serde(default, deserialize_with = "lenient")]
     published_at: Option<String>,
     /// A copy of `paper.title`, single-line before 2025-03.
@@ -373,8 +374,9 @@ fn map_item(element: Value, options: &ParseOptions) -> Result<Paper, SkipReason>
     let raw = raw_paper.ok_or(SkipReason::MissingField { field: "paper" })?;
 
     let id = arxiv_id(raw.id)?;
-    let title = first_text([raw.title, outer_title])
-        .ok_or(SkipReason::MissingField { field: "paper.title" })?;
+    let title = first_text([raw.title, outer_title]).ok_or(SkipReason::MissingField {
+        field: "paper.title",
+    })?;
     // An abstract missing from both places still leaves a listable paper.
     let abstract_text = first_text([raw.summary, outer_summary]).unwrap_or_default();
 
@@ -447,15 +449,15 @@ fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
         .map(|time| time.with_timezone(&Utc))
 }
 
-/// Picks the date an item was listed on Daily Papers.
+/// Picks the date an item was listed on Daily Papers: the UTC date of
+/// `paper.submittedOnDailyAt`, else `listed_on`, else the UTC date of the outer `publishedAt`.
 ///
-/// `paper.submittedOnDailyAt` is the listing time itself, and its UTC date equals the requested
-/// date in every archived response examined from 2025-03 to 2026-08. Before that, the outer `publishedAt`
-/// was the time of submission to Daily Papers. From 2025-03 to 2026-03 the outer `publishedAt`
-/// is US-Eastern wall time labelled as UTC, but those items carry `submittedOnDailyAt`, so the
-/// mislabelled time is only read when both it and the requested date are missing.
-// NOTE: items from 2025-03-01 to 2025-03-16 have neither `submittedOnDailyAt` nor a correct outer
-// `publishedAt`, so without `listed_on` their date can be off by a day.
+/// `paper.submittedOnDailyAt` is the listing time itself. Its UTC date equals the requested date
+/// in every archived response examined from 2025-03 to 2026-08. Until early 2025 the outer
+/// `publishedAt` was the time of submission to Daily Papers. From 2025-03 on it is the arXiv time
+/// shifted to US-Eastern wall time and labelled as UTC, so it is read only as the last resort.
+// NOTE: items from 2025-03-01 to 2025-03-16 lack `submittedOnDailyAt`, so without `listed_on`
+// their date comes from the shifted arXiv time and can be days early.
 fn daily_date(
     submitted_on_daily_at: Option<&str>,
     outer_published_at: Option<&str>,
@@ -644,12 +646,13 @@ impl HfClient {
         for _ in 0..Self::MAX_PAGES {
             let url = self.page_url(date, page);
             let response = self.get_page(&url).await?;
-            let stats = parse_page(&response.body, &options, first_index, &mut day).map_err(
-                |source| HfError::Parse {
-                    url: redacted(&url),
-                    source,
-                },
-            )?;
+            let stats =
+                parse_page(&response.body, &options, first_index, &mut day).map_err(|source| {
+                    HfError::Parse {
+                        url: redacted(&url),
+                        source,
+                    }
+                })?;
             tracing::debug!(%date, page, items = stats.items, new_papers = stats.new_papers, "fetched Daily Papers page");
             first_index += stats.items;
 
@@ -691,7 +694,9 @@ impl HfClient {
         let link_next_page = link_next_page(response.headers(), url);
         let body = self.read_body(response, url).await;
         if !status.is_success() {
-            let message = body.map(|text| http_error_message(&text)).unwrap_or_default();
+            let message = body
+                .map(|text| http_error_message(&text))
+                .unwrap_or_else(|_| "(the body could not be read)".to_string());
             return Err(HfError::Http {
                 url: redacted(url),
                 status: status.as_u16(),
@@ -705,7 +710,11 @@ impl HfClient {
     }
 
     /// Reads the body in chunks so that an oversized response is rejected before it is held.
-    async fn read_body(&self, mut response: reqwest::Response, url: &Url) -> Result<String, HfError> {
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        url: &Url,
+    ) -> Result<String, HfError> {
         let mut bytes = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -757,11 +766,16 @@ fn finish_day(date: NaiveDate, day: DayBuilder) -> DayParse {
 }
 
 /// Decides which page to request after page `current`, or `None` to stop.
-fn next_page(current: u32, page_size: u32, stats: PageStats, link_next: Option<u32>) -> Option<u32> {
+fn next_page(
+    current: u32,
+    page_size: u32,
+    stats: PageStats,
+    link_next: Option<u32>,
+) -> Option<u32> {
     if stats.items == 0 {
         return None;
     }
-    // A page of only known IDs means the server ignored `p`; asking again would loop.
+    // A page of only known IDs means the server ignored `p`, so asking again would loop.
     if stats.new_papers == 0 && stats.skipped == 0 {
         return None;
     }
@@ -769,7 +783,11 @@ fn next_page(current: u32, page_size: u32, stats: PageStats, link_next: Option<u
         return Some(next);
     }
     let full_page = stats.items >= usize::try_from(page_size).unwrap_or(usize::MAX);
-    full_page.then_some(current + 1)
+    if full_page {
+        current.checked_add(1)
+    } else {
+        None
+    }
 }
 
 /// Reads the page number from a `Link: <…>; rel="next"` header (RFC 8288).
@@ -823,7 +841,11 @@ fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
     // A date in the past means the wait is already over.
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (at.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Reads `t=<seconds>` from a header such as `"api";r=0;t=120`.
@@ -920,7 +942,9 @@ mod tests {
                 let date_text = name
                     .strip_prefix("daily_papers_")
                     .and_then(|rest| rest.get(..10))
-                    .unwrap_or_else(|| panic!("{name} does not start with daily_papers_YYYY-MM-DD"));
+                    .unwrap_or_else(|| {
+                        panic!("{name} does not start with daily_papers_YYYY-MM-DD")
+                    });
                 let date = NaiveDate::parse_from_str(date_text, "%Y-%m-%d").unwrap();
                 let body = std::fs::read_to_string(&path).unwrap();
                 (name, date, body)
@@ -993,7 +1017,11 @@ mod tests {
         for (prefix, count) in expected {
             let day = fixture(prefix);
             assert_eq!(day.papers.len(), count, "{prefix}: paper count");
-            assert!(day.skipped.is_empty(), "{prefix}: skipped {:?}", day.skipped);
+            assert!(
+                day.skipped.is_empty(),
+                "{prefix}: skipped {:?}",
+                day.skipped
+            );
         }
     }
 
@@ -1002,15 +1030,48 @@ mod tests {
         for (name, _, body) in fixtures() {
             let day = parse_day(&body).unwrap();
             for paper in &day.papers {
-                assert!(ArxivId::from_key(paper.id.key()).is_ok(), "{name}: id {}", paper.id);
+                assert!(
+                    ArxivId::from_key(paper.id.key()).is_ok(),
+                    "{name}: id {}",
+                    paper.id
+                );
                 assert!(!paper.title.is_empty(), "{name}: {} has no title", paper.id);
-                assert_eq!(paper.title, paper.title.trim(), "{name}: {} title untrimmed", paper.id);
-                assert!(!paper.abstract_text.is_empty(), "{name}: {} has no abstract", paper.id);
-                assert!(!paper.authors.is_empty(), "{name}: {} has no authors", paper.id);
-                assert!(paper.published.is_some(), "{name}: {} has no published", paper.id);
-                assert!(paper.upvotes.is_some(), "{name}: {} has no upvotes", paper.id);
-                assert!(paper.num_comments.is_some(), "{name}: {} has no comments", paper.id);
-                assert!(paper.thumbnail.is_some(), "{name}: {} has no thumbnail", paper.id);
+                assert_eq!(
+                    paper.title,
+                    paper.title.trim(),
+                    "{name}: {} title untrimmed",
+                    paper.id
+                );
+                assert!(
+                    !paper.abstract_text.is_empty(),
+                    "{name}: {} has no abstract",
+                    paper.id
+                );
+                assert!(
+                    !paper.authors.is_empty(),
+                    "{name}: {} has no authors",
+                    paper.id
+                );
+                assert!(
+                    paper.published.is_some(),
+                    "{name}: {} has no published",
+                    paper.id
+                );
+                assert!(
+                    paper.upvotes.is_some(),
+                    "{name}: {} has no upvotes",
+                    paper.id
+                );
+                assert!(
+                    paper.num_comments.is_some(),
+                    "{name}: {} has no comments",
+                    paper.id
+                );
+                assert!(
+                    paper.thumbnail.is_some(),
+                    "{name}: {} has no thumbnail",
+                    paper.id
+                );
             }
         }
     }
@@ -1052,14 +1113,20 @@ mod tests {
             .unwrap();
         let day = parse_day(&body).unwrap();
         let previous_day = NaiveDate::from_ymd_opt(2025, 1, 26);
-        assert!(day.papers.iter().all(|paper| paper.daily_date == previous_day));
+        assert!(day
+            .papers
+            .iter()
+            .all(|paper| paper.daily_date == previous_day));
 
         let options = ParseOptions {
             listed_on: Some(date),
             site_base: None,
         };
         let day = parse_day_with(&body, &options).unwrap();
-        assert!(day.papers.iter().all(|paper| paper.daily_date == Some(date)));
+        assert!(day
+            .papers
+            .iter()
+            .all(|paper| paper.daily_date == Some(date)));
     }
 
     #[test]
@@ -1112,19 +1179,37 @@ mod tests {
     #[test]
     fn github_repo_normalised_in_fixtures() {
         let day = fixture("daily_papers_2025-09-30");
-        let repos: Vec<_> = day.papers.iter().filter_map(|p| p.github_repo.as_deref()).collect();
-        assert!(repos.contains(&"https://github.com/he-h/rhythm"), "{repos:?}");
+        let repos: Vec<_> = day
+            .papers
+            .iter()
+            .filter_map(|p| p.github_repo.as_deref())
+            .collect();
+        assert!(
+            repos.contains(&"https://github.com/he-h/rhythm"),
+            "{repos:?}"
+        );
 
         let day = fixture("daily_papers_2025-05-23");
-        let repos: Vec<_> = day.papers.iter().filter_map(|p| p.github_repo.as_deref()).collect();
-        assert!(repos.contains(&"https://github.com/dongguanting/Tool-Star"), "{repos:?}");
+        let repos: Vec<_> = day
+            .papers
+            .iter()
+            .filter_map(|p| p.github_repo.as_deref())
+            .collect();
+        assert!(
+            repos.contains(&"https://github.com/dongguanting/Tool-Star"),
+            "{repos:?}"
+        );
         assert!(repos.iter().all(|repo| !repo.ends_with('/')), "{repos:?}");
     }
 
     #[test]
     fn github_stars_absent_with_repo() {
         let day = fixture("daily_papers_2025-05-23");
-        let with_repo = day.papers.iter().filter(|p| p.github_repo.is_some()).count();
+        let with_repo = day
+            .papers
+            .iter()
+            .filter(|p| p.github_repo.is_some())
+            .count();
         assert_eq!(with_repo, 18);
         assert!(day.papers.iter().all(|p| p.github_stars.is_none()));
 
@@ -1148,7 +1233,9 @@ mod tests {
         let day = fixture("daily_papers_2026-03-10");
         let titles: Vec<_> = day.papers.iter().map(|p| p.title.as_str()).collect();
         assert!(
-            titles.iter().any(|title| title.starts_with("\\$OneMillion-Bench: ")),
+            titles
+                .iter()
+                .any(|title| title.starts_with("\\$OneMillion-Bench: ")),
             "{titles:?}"
         );
     }
@@ -1156,7 +1243,11 @@ mod tests {
     #[test]
     fn wrapped_titles_kept_raw() {
         let day = fixture("daily_papers_2024-05-27");
-        let wrapped = day.papers.iter().filter(|p| p.title.contains("\n  ")).count();
+        let wrapped = day
+            .papers
+            .iter()
+            .filter(|p| p.title.contains("\n  "))
+            .count();
         assert_eq!(wrapped, 10);
     }
 
@@ -1193,7 +1284,11 @@ mod tests {
         assert!(!paper.ai_keywords.is_empty());
         assert_eq!(
             paper.published,
-            Some(DateTime::parse_from_rfc3339("2025-07-02T16:07:54Z").unwrap().with_timezone(&Utc))
+            Some(
+                DateTime::parse_from_rfc3339("2025-07-02T16:07:54Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
         );
         assert_eq!(paper.daily_date, NaiveDate::from_ymd_opt(2025, 7, 7));
     }
@@ -1232,9 +1327,18 @@ mod tests {
 
     #[test]
     fn non_array_top_level_rejected() {
-        assert_eq!(parse_day(r#"{"papers": []}"#), Err(ParseError::NotAnArray { found: "object" }));
-        assert_eq!(parse_day(r#""text""#), Err(ParseError::NotAnArray { found: "string" }));
-        assert_eq!(parse_day("null"), Err(ParseError::NotAnArray { found: "null" }));
+        assert_eq!(
+            parse_day(r#"{"papers": []}"#),
+            Err(ParseError::NotAnArray { found: "object" })
+        );
+        assert_eq!(
+            parse_day(r#""text""#),
+            Err(ParseError::NotAnArray { found: "string" })
+        );
+        assert_eq!(
+            parse_day("null"),
+            Err(ParseError::NotAnArray { found: "null" })
+        );
     }
 
     #[test]
@@ -1294,11 +1398,30 @@ mod tests {
         let reasons: Vec<_> = day.skipped.iter().map(|skipped| &skipped.reason).collect();
         assert_eq!(reasons[0], &SkipReason::NotAnObject { found: "string" });
         assert_eq!(reasons[1], &SkipReason::MissingField { field: "paper.id" });
-        assert_eq!(reasons[2], &SkipReason::InvalidId { id: "\"not-an-id\"".to_string() });
-        assert_eq!(reasons[3], &SkipReason::MissingField { field: "paper.title" });
+        assert_eq!(
+            reasons[2],
+            &SkipReason::InvalidId {
+                id: "\"not-an-id\"".to_string()
+            }
+        );
+        assert_eq!(
+            reasons[3],
+            &SkipReason::MissingField {
+                field: "paper.title"
+            }
+        );
         assert_eq!(reasons[4], &SkipReason::NotAnObject { found: "null" });
-        assert_eq!(reasons[5], &SkipReason::InvalidId { id: "2507.00003".to_string() });
-        assert!(matches!(reasons[6], SkipReason::Malformed { .. }), "{:?}", reasons[6]);
+        assert_eq!(
+            reasons[5],
+            &SkipReason::InvalidId {
+                id: "2507.00003".to_string()
+            }
+        );
+        assert!(
+            matches!(reasons[6], SkipReason::Malformed { .. }),
+            "{:?}",
+            reasons[6]
+        );
         assert_eq!(reasons[7], &SkipReason::MissingField { field: "paper" });
     }
 
@@ -1306,7 +1429,10 @@ mod tests {
     fn versioned_id_rejected() {
         let day = parse_values(vec![item("2507.00001v2", 1)]);
         assert!(day.papers.is_empty());
-        assert!(matches!(day.skipped[0].reason, SkipReason::InvalidId { .. }));
+        assert!(matches!(
+            day.skipped[0].reason,
+            SkipReason::InvalidId { .. }
+        ));
     }
 
     #[test]
@@ -1342,7 +1468,8 @@ mod tests {
         value["paper"]["githubRepo"] = json!(["https://github.com/a/b"]);
         value["paper"]["upvotes"] = json!(null);
         value["paper"]["ai_keywords"] = json!(["agents", 7, " RL "]);
-        value["paper"]["authors"] = json!([{"name": "Ada"}, "Bob", {"hidden": true, "name": "Eve"}]);
+        value["paper"]["authors"] =
+            json!([{"name": "Ada"}, "Bob", {"hidden": true, "name": "Eve"}]);
         value["numComments"] = json!("2");
         let day = parse_values(vec![value]);
         let paper = &day.papers[0];
@@ -1381,20 +1508,47 @@ mod tests {
             site_base: Some(Url::parse("http://127.0.0.1:9/").unwrap()),
         };
         let day = parse_day_with(&json, &options).unwrap();
-        assert_eq!(day.papers[0].thumbnail.as_deref(), Some("http://127.0.0.1:9/avatars/x.png"));
+        assert_eq!(
+            day.papers[0].thumbnail.as_deref(),
+            Some("http://127.0.0.1:9/avatars/x.png")
+        );
     }
 
     #[test]
     fn github_repo_cleaning() {
         let cases = [
-            ("https://github.com/owner/repo", Some("https://github.com/owner/repo")),
-            ("https://github.com/owner/repo.git", Some("https://github.com/owner/repo")),
-            ("https://github.com/owner/repo.git/", Some("https://github.com/owner/repo")),
-            (" https://github.com/owner/\n  repo \n", Some("https://github.com/owner/repo")),
-            ("https://github.com/owner/repo/tree/main/src", Some("https://github.com/owner/repo")),
-            ("http://www.github.com/owner/repo", Some("https://github.com/owner/repo")),
-            ("github.com/owner/repo", Some("https://github.com/owner/repo")),
-            ("https://gitlab.com/group/repo.git", Some("https://gitlab.com/group/repo")),
+            (
+                "https://github.com/owner/repo",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "https://github.com/owner/repo.git",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "https://github.com/owner/repo.git/",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                " https://github.com/owner/\n  repo \n",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "https://github.com/owner/repo/tree/main/src",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "http://www.github.com/owner/repo",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "github.com/owner/repo",
+                Some("https://github.com/owner/repo"),
+            ),
+            (
+                "https://gitlab.com/group/repo.git",
+                Some("https://gitlab.com/group/repo"),
+            ),
             ("https://github.com/owner", None),
             ("https://github.com/owner/.git", None),
             ("ftp://github.com/owner/repo", None),
@@ -1410,7 +1564,10 @@ mod tests {
     fn web_url_cleaning() {
         let base = Url::parse("http://127.0.0.1:9/").unwrap();
         let cases = [
-            (" https://example.org/page", Some("https://example.org/page")),
+            (
+                " https://example.org/page",
+                Some("https://example.org/page"),
+            ),
             ("https://example.org/a\n b", Some("https://example.org/ab")),
             ("/papers/x.png", Some("http://127.0.0.1:9/papers/x.png")),
             ("javascript:alert(1)", None),
@@ -1418,7 +1575,11 @@ mod tests {
             ("   ", None),
         ];
         for (raw, expected) in cases {
-            assert_eq!(clean_web_url(raw, Some(&base)).as_deref(), expected, "{raw:?}");
+            assert_eq!(
+                clean_web_url(raw, Some(&base)).as_deref(),
+                expected,
+                "{raw:?}"
+            );
         }
     }
 
@@ -1427,9 +1588,15 @@ mod tests {
         let listed = NaiveDate::from_ymd_opt(2025, 1, 27);
         let submitted = Some("2025-05-23T01:25:34.477Z");
         let outer = Some("2025-01-26T22:59:59.058Z");
-        assert_eq!(daily_date(submitted, outer, listed), NaiveDate::from_ymd_opt(2025, 5, 23));
+        assert_eq!(
+            daily_date(submitted, outer, listed),
+            NaiveDate::from_ymd_opt(2025, 5, 23)
+        );
         assert_eq!(daily_date(None, outer, listed), listed);
-        assert_eq!(daily_date(None, outer, None), NaiveDate::from_ymd_opt(2025, 1, 26));
+        assert_eq!(
+            daily_date(None, outer, None),
+            NaiveDate::from_ymd_opt(2025, 1, 26)
+        );
         assert_eq!(daily_date(Some("garbage"), None, None), None);
     }
 
@@ -1445,7 +1612,9 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let seconds = headers(&[("retry-after", "120")]);
         assert_eq!(retry_after(&seconds, now), Some(Duration::from_secs(120)));
 
@@ -1464,25 +1633,43 @@ mod tests {
 
     #[test]
     fn link_header_next_page() {
-        let request = Url::parse("http://127.0.0.1:9/api/daily_papers?date=2025-09-30&limit=20&p=0").unwrap();
+        let request =
+            Url::parse("http://127.0.0.1:9/api/daily_papers?date=2025-09-30&limit=20&p=0").unwrap();
         let cases = [
-            (r#"</api/daily_papers?p=1&limit=20&sort=trending>; rel="next""#, Some(1)),
-            (r#"<http://127.0.0.1:9/api/daily_papers?p=4>; rel=next"#, Some(4)),
-            (r#"</api/daily_papers?p=0>; rel="prev", </api/daily_papers?p=2>; rel="next""#, Some(2)),
+            (
+                r#"</api/daily_papers?p=1&limit=20&sort=trending>; rel="next""#,
+                Some(1),
+            ),
+            (
+                r#"<http://127.0.0.1:9/api/daily_papers?p=4>; rel=next"#,
+                Some(4),
+            ),
+            (
+                r#"</api/daily_papers?p=0>; rel="prev", </api/daily_papers?p=2>; rel="next""#,
+                Some(2),
+            ),
             (r#"</api/daily_papers?p=3>; rel="last next""#, Some(3)),
             (r#"</api/daily_papers?p=5>; rel="last""#, None),
             (r#"</api/daily_papers?limit=20>; rel="next""#, None),
             ("garbage", None),
         ];
         for (value, expected) in cases {
-            assert_eq!(link_next_page(&headers(&[("link", value)]), &request), expected, "{value}");
+            assert_eq!(
+                link_next_page(&headers(&[("link", value)]), &request),
+                expected,
+                "{value}"
+            );
         }
         assert_eq!(link_next_page(&HeaderMap::new(), &request), None);
     }
 
     #[test]
     fn next_page_rules() {
-        let stats = |items, new_papers, skipped| PageStats { items, new_papers, skipped };
+        let stats = |items, new_papers, skipped| PageStats {
+            items,
+            new_papers,
+            skipped,
+        };
         assert_eq!(next_page(0, 20, stats(20, 20, 0), None), Some(1));
         assert_eq!(next_page(0, 20, stats(19, 19, 0), None), None);
         assert_eq!(next_page(0, 20, stats(0, 0, 0), Some(1)), None);
@@ -1491,11 +1678,15 @@ mod tests {
         assert_eq!(next_page(0, 20, stats(10, 10, 0), Some(1)), Some(1));
         assert_eq!(next_page(2, 20, stats(20, 20, 0), Some(2)), Some(3));
         assert_eq!(next_page(2, 20, stats(10, 10, 0), Some(1)), None);
+        assert_eq!(next_page(u32::MAX, 20, stats(20, 20, 0), None), None);
     }
 
     #[test]
     fn http_error_messages() {
-        assert_eq!(http_error_message(r#"{"error":"Invalid date"}"#), "Invalid date");
+        assert_eq!(
+            http_error_message(r#"{"error":"Invalid date"}"#),
+            "Invalid date"
+        );
         assert_eq!(http_error_message("upstream\n   failed"), "upstream failed");
         assert_eq!(http_error_message(""), "(empty body)");
         assert_eq!(excerpt(&"x".repeat(500), 200).chars().count(), 201);
@@ -1512,14 +1703,24 @@ mod tests {
             HfClient::new("http://127.0.0.1:9", timeout, 101).unwrap_err(),
             BuildError::PageSize { page_size: 101 }
         );
-        assert!(matches!(HfClient::new("127.0.0.1:9", timeout, 10), Err(BuildError::BaseUrl { .. })));
-        assert!(matches!(HfClient::new("ftp://127.0.0.1", timeout, 10), Err(BuildError::BaseUrl { .. })));
-        assert!(matches!(HfClient::new("http://127.0.0.1/?a=1", timeout, 10), Err(BuildError::BaseUrl { .. })));
+        assert!(matches!(
+            HfClient::new("127.0.0.1:9", timeout, 10),
+            Err(BuildError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            HfClient::new("ftp://127.0.0.1", timeout, 10),
+            Err(BuildError::BaseUrl { .. })
+        ));
+        assert!(matches!(
+            HfClient::new("http://127.0.0.1/?a=1", timeout, 10),
+            Err(BuildError::BaseUrl { .. })
+        ));
     }
 
     #[test]
     fn page_url_keeps_base_path() {
-        let client = HfClient::new("http://127.0.0.1:9/mirror", Duration::from_secs(1), 20).unwrap();
+        let client =
+            HfClient::new("http://127.0.0.1:9/mirror", Duration::from_secs(1), 20).unwrap();
         let date = NaiveDate::from_ymd_opt(2025, 9, 30).unwrap();
         assert_eq!(
             client.page_url(date, 2).as_str(),

@@ -180,11 +180,15 @@ impl Store {
     }
 
     pub fn digest(&self, guild_id: u64, channel_id: u64) -> Result<Option<Digest>, StoreError> {
-        let sql = format!("SELECT {DIGEST_COLUMNS} FROM digests WHERE guild_id = ?1 AND channel_id = ?2");
+        let sql =
+            format!("SELECT {DIGEST_COLUMNS} FROM digests WHERE guild_id = ?1 AND channel_id = ?2");
         let row = self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![guild_id as i64, channel_id as i64], RawDigest::from_row)
+            .query_row(
+                params![guild_id as i64, channel_id as i64],
+                RawDigest::from_row,
+            )
             .optional()?;
         row.map(RawDigest::into_digest).transpose()
     }
@@ -201,7 +205,8 @@ impl Store {
 
     /// All digests of a guild, enabled or not, by channel.
     pub fn guild_digests(&self, guild_id: u64) -> Result<Vec<Digest>, StoreError> {
-        let sql = format!("SELECT {DIGEST_COLUMNS} FROM digests WHERE guild_id = ?1 ORDER BY channel_id");
+        let sql =
+            format!("SELECT {DIGEST_COLUMNS} FROM digests WHERE guild_id = ?1 ORDER BY channel_id");
         self.query_digests(&sql, params![guild_id as i64])
     }
 
@@ -247,7 +252,9 @@ impl Store {
     /// Marks a digest failing so the scheduler skips it until it is reconfigured.
     pub fn mark_digest_failing(&mut self, digest_id: i64, reason: &str) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached("UPDATE digests SET failing_reason = ?2, last_error = ?2 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE digests SET failing_reason = ?2, last_error = ?2 WHERE id = ?1",
+            )?
             .execute(params![digest_id, reason])?;
         Ok(())
     }
@@ -322,7 +329,10 @@ impl Store {
         let row = self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![digest_id, local_date.to_string()], RawDelivery::from_row)
+            .query_row(
+                params![digest_id, local_date.to_string()],
+                RawDelivery::from_row,
+            )
             .optional()?;
         row.map(RawDelivery::into_delivery).transpose()
     }
@@ -465,13 +475,12 @@ impl RawDelivery {
     }
 
     fn into_delivery(self) -> Result<Delivery, StoreError> {
-        let local_date =
-            NaiveDate::parse_from_str(&self.local_date, "%Y-%m-%d").map_err(|_| {
-                StoreError::Corrupt {
-                    what: "delivery date",
-                    value: self.local_date.clone(),
-                }
-            })?;
+        let local_date = NaiveDate::parse_from_str(&self.local_date, "%Y-%m-%d").map_err(|_| {
+            StoreError::Corrupt {
+                what: "delivery date",
+                value: self.local_date.clone(),
+            }
+        })?;
         Ok(Delivery {
             digest_id: self.digest_id,
             local_date,
@@ -529,7 +538,9 @@ mod tests {
         let mut store = Store::open(&dir.path().join("t.db")).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 8, 18, 7, 0, 0).unwrap();
         let digest = store.upsert_digest(&settings(), None, now).unwrap();
-        store.mark_digest_failing(digest.id, "Missing Permissions").unwrap();
+        store
+            .mark_digest_failing(digest.id, "Missing Permissions")
+            .unwrap();
         assert!(store.active_digests().unwrap().is_empty());
         store.upsert_digest(&settings(), None, now).unwrap();
         assert_eq!(store.active_digests().unwrap().len(), 1);

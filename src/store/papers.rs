@@ -194,11 +194,7 @@ impl Store {
              ORDER BY COALESCE(upvotes, 0) DESC, id DESC LIMIT ?3",
         )?;
         let rows = stmt.query_map(
-            params![
-                format!("{escaped}%"),
-                format!("%{escaped}%"),
-                limit as i64
-            ],
+            params![format!("{escaped}%"), format!("%{escaped}%"), limit as i64],
             |r| r.get::<_, String>(0),
         )?;
         let mut papers = Vec::new();
@@ -251,7 +247,12 @@ fn merge(old: &Paper, new: &Paper) -> Paper {
     }
     Paper {
         id: old.id.clone(),
-        title: if new.title.is_empty() { &old.title } else { &new.title }.clone(),
+        title: if new.title.is_empty() {
+            &old.title
+        } else {
+            &new.title
+        }
+        .clone(),
         abstract_text: if new.abstract_text.is_empty() {
             &old.abstract_text
         } else {
@@ -410,8 +411,8 @@ pub(crate) fn load_paper(
 }
 
 fn load_authors(conn: &rusqlite::Connection, key: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT name FROM paper_authors WHERE paper_id = ?1 ORDER BY position")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT name FROM paper_authors WHERE paper_id = ?1 ORDER BY position")?;
     let rows = stmt.query_map([key], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -548,7 +549,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(stored.upvotes, Some(5));
-        assert_eq!(stored.github_repo.as_deref(), Some("https://github.com/a/b"));
+        assert_eq!(
+            stored.github_repo.as_deref(),
+            Some("https://github.com/a/b")
+        );
         assert_eq!(stored.categories, vec!["cs.CL".to_string()]);
         assert_eq!(stored.authors.len(), 2);
     }

@@ -104,9 +104,9 @@ fn build_sql(query: &StoreQuery, offset: usize, limit: usize) -> (String, Vec<Va
     }
 
     let order = match (query.sort, query.fts.is_some()) {
-        (SearchSort::Relevance, true) => format!(
-            "round({BM25}, 2), COALESCE(p.upvotes, 0) DESC, p.published DESC, p.id DESC"
-        ),
+        (SearchSort::Relevance, true) => {
+            format!("round({BM25}, 2), COALESCE(p.upvotes, 0) DESC, p.published DESC, p.id DESC")
+        }
         (SearchSort::Upvotes, _) => {
             "COALESCE(p.upvotes, 0) DESC, p.published DESC, p.id DESC".to_string()
         }

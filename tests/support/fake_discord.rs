@@ -47,7 +47,7 @@ impl Default for FakeConfig {
     }
 }
 
-/// A scripted failure for requests under `/channels/{channel_id}`.
+/// A scripted failure for message posts to one channel (`POST /channels/{channel_id}/messages`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
     /// 403 with code 50013 "Missing Permissions", until cleared.
@@ -222,7 +222,9 @@ pub(super) struct Inner {
 impl Inner {
     pub(super) fn state(&self) -> MutexGuard<'_, State> {
         // A panic in a test thread must not hide the fake's records from the remaining asserts.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Returns the fake clock: the real monotonic clock plus any `advance_clock` offsets.
@@ -273,7 +275,9 @@ impl FakeDiscord {
         let inner = Arc::new(Inner {
             config,
             rest_addr: rest_listener.local_addr().expect("REST listener address"),
-            gateway_addr: gateway_listener.local_addr().expect("gateway listener address"),
+            gateway_addr: gateway_listener
+                .local_addr()
+                .expect("gateway listener address"),
             state: Mutex::new(State::default()),
             clock_offset: Mutex::new(Duration::ZERO),
             requests_changed: watch::Sender::new(0),
@@ -482,9 +486,13 @@ impl FakeDiscord {
 
     // ---- Faults and clock ----
 
-    /// Adds a fault for requests under `/channels/{channel_id}`. Faults apply in the order
-    /// added: `Delay` faults hold the request, then the first remaining error fault answers it.
+    /// Adds a fault for message posts to `channel_id`. `Delay` faults hold each request, then
+    /// the first error fault added that still applies decides the response. A counted fault
+    /// with `times: 0` has no effect.
     pub fn fail_channel(&self, channel_id: u64, fault: Fault) {
+        if fault.remaining() == Some(0) {
+            return;
+        }
         self.inner
             .state()
             .faults

@@ -58,7 +58,8 @@ async fn serve_connection(stream: TcpStream, inner: Arc<Inner>) {
     };
 
     let interval_ms = inner.config.heartbeat_interval.as_millis() as u64;
-    let hello = json!({"op": OP_HELLO, "s": null, "t": null, "d": {"heartbeat_interval": interval_ms}});
+    let hello =
+        json!({"op": OP_HELLO, "s": null, "t": null, "d": {"heartbeat_interval": interval_ms}});
     if send_json(&mut socket, &hello).await.is_err() {
         return;
     }
@@ -127,7 +128,9 @@ async fn read_until_identify(socket: &mut Socket, inner: &Inner) -> Option<Value
         match payload["op"].as_u64() {
             Some(OP_IDENTIFY) => return Some(payload["d"].clone()),
             Some(OP_HEARTBEAT) => {
-                send_json(socket, &json!({"op": OP_HEARTBEAT_ACK})).await.ok()?;
+                send_json(socket, &json!({"op": OP_HEARTBEAT_ACK}))
+                    .await
+                    .ok()?;
             }
             Some(OP_RESUME) => {
                 send_json(socket, &json!({"op": OP_INVALID_SESSION, "d": false}))
@@ -146,11 +149,18 @@ fn check_identify(inner: &Inner, identify: &Value) -> Option<(u16, String)> {
     let expected = inner.expected_authorization();
     let token = identify["token"].as_str().unwrap_or_default();
     if token != expected {
-        let problem = if token.is_empty() { "missing" } else { "not the configured token" };
+        let problem = if token.is_empty() {
+            "missing"
+        } else {
+            "not the configured token"
+        };
         inner.state().violation(format!(
             "gateway: IDENTIFY token is {problem}; expected \"Bot <configured token>\""
         ));
-        return Some((CLOSE_AUTHENTICATION_FAILED, "Authentication failed.".to_owned()));
+        return Some((
+            CLOSE_AUTHENTICATION_FAILED,
+            "Authentication failed.".to_owned(),
+        ));
     }
 
     let Some(intents) = identify["intents"].as_u64() else {
@@ -187,19 +197,8 @@ async fn run_session(
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => return,
                 };
-                let Some(payload) = parse_payload(&text, inner) else {
-                    continue;
-                };
-                match payload["op"].as_u64() {
-                    Some(OP_HEARTBEAT) => {
-                        if send_json(&mut socket, &json!({"op": OP_HEARTBEAT_ACK})).await.is_err() {
-                            return;
-                        }
-                    }
-                    Some(OP_IDENTIFY) => inner.state().violation(
-                        "gateway: second IDENTIFY on an identified connection".to_owned(),
-                    ),
-                    _ => {}
+                if respond_to_frame(&mut socket, &text, inner).await.is_err() {
+                    return;
                 }
             }
             outbound = receiver.recv() => match outbound {
@@ -215,6 +214,28 @@ async fn run_session(
                 None => return,
             },
         }
+    }
+}
+
+/// Handles one client frame of an identified session: ACKs heartbeats and records a repeated
+/// IDENTIFY as a violation. Other opcodes (presence updates, for example) are ignored.
+async fn respond_to_frame(
+    socket: &mut Socket,
+    text: &str,
+    inner: &Inner,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let Some(payload) = parse_payload(text, inner) else {
+        return Ok(());
+    };
+    match payload["op"].as_u64() {
+        Some(OP_HEARTBEAT) => send_json(socket, &json!({"op": OP_HEARTBEAT_ACK})).await,
+        Some(OP_IDENTIFY) => {
+            inner
+                .state()
+                .violation("gateway: second IDENTIFY on an identified connection".to_owned());
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

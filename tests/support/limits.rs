@@ -2,8 +2,9 @@
 //! own rule that no message may ping anyone.
 //!
 //! Limits come from Discord's developer documentation (message resource, "Embed Limits";
-//! application commands, autocomplete). Lengths are counted in Unicode scalar values (`chars`),
-//! as Discord counts them.
+//! application commands, autocomplete). Lengths are counted in Unicode scalar values (`chars`).
+//! Embed texts are trimmed of leading and trailing whitespace before counting, as the "Embed
+//! Limits" section states.
 
 use serde_json::Value;
 
@@ -35,7 +36,10 @@ pub enum MessageOrigin {
 }
 
 fn path(segments: &[&str]) -> Vec<String> {
-    segments.iter().map(|segment| (*segment).to_owned()).collect()
+    segments
+        .iter()
+        .map(|segment| (*segment).to_owned())
+        .collect()
 }
 
 fn char_count(value: Option<&Value>) -> usize {
@@ -44,19 +48,78 @@ fn char_count(value: Option<&Value>) -> usize {
         .map_or(0, |text| text.chars().count())
 }
 
+fn trimmed_char_count(value: Option<&Value>) -> usize {
+    value
+        .and_then(Value::as_str)
+        .map_or(0, |text| text.trim().chars().count())
+}
+
 fn check_max_chars(
     value: Option<&Value>,
     limit: usize,
     location: Vec<String>,
     errors: &mut Vec<FieldError>,
 ) {
-    let count = char_count(value);
+    report_if_over(char_count(value), limit, location, errors);
+}
+
+/// Checks an embed text, which Discord trims before applying its limits.
+fn check_max_embed_chars(
+    value: Option<&Value>,
+    limit: usize,
+    location: Vec<String>,
+    errors: &mut Vec<FieldError>,
+) {
+    report_if_over(trimmed_char_count(value), limit, location, errors);
+}
+
+fn report_if_over(count: usize, limit: usize, location: Vec<String>, errors: &mut Vec<FieldError>) {
     if count > limit {
         errors.push(FieldError::new(
             location,
             "BASE_TYPE_MAX_LENGTH",
             format!("Must be {limit} or fewer in length (got {count} characters)."),
         ));
+    }
+}
+
+/// Returns a copy of a message body (or of an interaction callback, whose message is under
+/// `data`) with the leading and trailing whitespace of every embed text removed, as Discord
+/// does before applying its embed limits.
+pub fn trim_embed_texts(body: &Value) -> Value {
+    let mut trimmed = body.clone();
+    let message = if trimmed.get("data").is_some_and(Value::is_object) {
+        trimmed.get_mut("data").expect("checked above")
+    } else {
+        &mut trimmed
+    };
+    if let Some(embeds) = message.get_mut("embeds").and_then(Value::as_array_mut) {
+        embeds.iter_mut().for_each(trim_embed);
+    }
+    trimmed
+}
+
+fn trim_embed(embed: &mut Value) {
+    let mut pointers = vec![
+        "/title".to_owned(),
+        "/description".to_owned(),
+        "/footer/text".to_owned(),
+        "/author/name".to_owned(),
+    ];
+    let field_count = embed
+        .get("fields")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    for index in 0..field_count {
+        pointers.push(format!("/fields/{index}/name"));
+        pointers.push(format!("/fields/{index}/value"));
+    }
+    for pointer in pointers {
+        if let Some(value) = embed.pointer_mut(&pointer) {
+            if let Some(text) = value.as_str() {
+                *value = Value::String(text.trim().to_owned());
+            }
+        }
     }
 }
 
@@ -113,33 +176,30 @@ fn check_embed(embed: &Value, index: &str, errors: &mut Vec<FieldError>) -> usiz
     let description = embed.get("description");
     let footer_text = embed.get("footer").and_then(|footer| footer.get("text"));
     let author_name = embed.get("author").and_then(|author| author.get("name"));
-    check_max_chars(title, MAX_EMBED_TITLE_CHARS, at(&["title"]), errors);
-    check_max_chars(
+    check_max_embed_chars(title, MAX_EMBED_TITLE_CHARS, at(&["title"]), errors);
+    check_max_embed_chars(
         description,
         MAX_EMBED_DESCRIPTION_CHARS,
         at(&["description"]),
         errors,
     );
-    check_max_chars(
+    check_max_embed_chars(
         footer_text,
         MAX_EMBED_FOOTER_CHARS,
         at(&["footer", "text"]),
         errors,
     );
-    check_max_chars(
+    check_max_embed_chars(
         author_name,
         MAX_EMBED_AUTHOR_CHARS,
         at(&["author", "name"]),
         errors,
     );
 
-    // Discord trims leading and trailing whitespace before summing, per its "Embed Limits" note.
-    let counted = |value: Option<&Value>| {
-        value
-            .and_then(Value::as_str)
-            .map_or(0, |text| text.trim().chars().count())
-    };
-    let mut total = counted(title) + counted(description) + counted(footer_text) + counted(author_name);
+    let mut total = trimmed_char_count(title)
+        + trimmed_char_count(description)
+        + trimmed_char_count(footer_text)
+        + trimmed_char_count(author_name);
 
     let fields = embed
         .get("fields")
@@ -158,19 +218,19 @@ fn check_embed(embed: &Value, index: &str, errors: &mut Vec<FieldError>) -> usiz
     }
     for (field_index, field) in fields.iter().enumerate() {
         let field_index = field_index.to_string();
-        check_max_chars(
+        check_max_embed_chars(
             field.get("name"),
             MAX_EMBED_FIELD_NAME_CHARS,
             at(&["fields", &field_index, "name"]),
             errors,
         );
-        check_max_chars(
+        check_max_embed_chars(
             field.get("value"),
             MAX_EMBED_FIELD_VALUE_CHARS,
             at(&["fields", &field_index, "value"]),
             errors,
         );
-        total += counted(field.get("name")) + counted(field.get("value"));
+        total += trimmed_char_count(field.get("name")) + trimmed_char_count(field.get("value"));
     }
     total
 }
@@ -202,7 +262,10 @@ pub fn check_mentions_disabled(body: &Value, origin: MessageOrigin, errors: &mut
         Some(parse) => errors.push(FieldError::new(
             path(&["allowed_mentions", "parse"]),
             "MENTIONS_NOT_DISABLED",
-            format!("parse must be an empty list, got {}.", Value::Array(parse.clone())),
+            format!(
+                "parse must be an empty list, got {}.",
+                Value::Array(parse.clone())
+            ),
         )),
         None => errors.push(FieldError::new(
             path(&["allowed_mentions", "parse"]),

@@ -243,7 +243,11 @@ fn flatten_error(error: &ValidationError<'_>, out: &mut Vec<FieldError>) {
         .filter(|segment| !segment.is_empty())
         .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
         .collect();
-    out.push(FieldError::new(path, error_code(&error.kind), error.to_string()));
+    out.push(FieldError::new(
+        path,
+        error_code(&error.kind),
+        error.to_string(),
+    ));
 }
 
 /// Maps a jsonschema error kind to the closest Discord 50035 field error code.

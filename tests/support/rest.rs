@@ -1,5 +1,5 @@
 //! The fake REST API: routing, validation, the interaction lifecycle, channel faults and rate
-//! limits. Every request passes through [`handle`], which records it with the status it got.
+//! limits. Every request passes through [`handle`], which records it with its response status.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -133,12 +133,28 @@ enum Route {
     CurrentApplication,
     CurrentUser,
     GlobalCommands,
-    GuildCommands { guild_id: u64 },
-    InteractionCallback { interaction_id: String, token: String },
-    Followup { webhook_id: String, token: String },
-    GetOriginal { webhook_id: String, token: String },
-    EditOriginal { webhook_id: String, token: String },
-    CreateMessage { channel_id: u64 },
+    GuildCommands {
+        guild_id: u64,
+    },
+    InteractionCallback {
+        interaction_id: String,
+        token: String,
+    },
+    Followup {
+        webhook_id: String,
+        token: String,
+    },
+    GetOriginal {
+        webhook_id: String,
+        token: String,
+    },
+    EditOriginal {
+        webhook_id: String,
+        token: String,
+    },
+    CreateMessage {
+        channel_id: u64,
+    },
 }
 
 impl Route {
@@ -188,7 +204,9 @@ impl Route {
             Route::CurrentApplication => "/oauth2/applications/@me",
             Route::CurrentUser => "/users/@me",
             Route::GlobalCommands => "/applications/{application_id}/commands",
-            Route::GuildCommands { .. } => "/applications/{application_id}/guilds/{guild_id}/commands",
+            Route::GuildCommands { .. } => {
+                "/applications/{application_id}/guilds/{guild_id}/commands"
+            }
             Route::InteractionCallback { .. } => {
                 "/interactions/{interaction_id}/{interaction_token}/callback"
             }
@@ -242,7 +260,10 @@ impl Exchange<'_> {
         body: &Value,
         extra_checks: impl FnOnce(&mut Vec<FieldError>),
     ) -> Result<(), Reply> {
-        let mut errors = openapi::spec().validate(&self.record.method, template, body);
+        // Discord trims embed texts before checking their lengths, but the OpenAPI description's
+        // `maxLength` counts the whitespace, so the schema sees the trimmed texts.
+        let trimmed = limits::trim_embed_texts(body);
+        let mut errors = openapi::spec().validate(&self.record.method, template, &trimmed);
         extra_checks(&mut errors);
         if errors.is_empty() {
             return Ok(());
@@ -340,6 +361,7 @@ async fn process(
     }
 
     let body = body.unwrap_or(Value::Null);
+    let template = route.template();
     match route {
         Route::Gateway => Reply::ok(json!({"url": inner.gateway_url()})),
         Route::GatewayBot => Reply::ok(json!({
@@ -354,18 +376,24 @@ async fn process(
         })),
         Route::CurrentApplication => Reply::ok(current_application(inner)),
         Route::CurrentUser => Reply::ok(bot_user(inner)),
-        Route::GlobalCommands => register_commands(exchange, None, &body),
-        Route::GuildCommands { guild_id } => register_commands(exchange, Some(guild_id), &body),
+        Route::GlobalCommands => register_commands(exchange, template, None, &body),
+        Route::GuildCommands { guild_id } => {
+            register_commands(exchange, template, Some(guild_id), &body)
+        }
         Route::InteractionCallback {
             interaction_id,
             token,
-        } => interaction_callback(exchange, &interaction_id, &token, &body),
-        Route::Followup { webhook_id, token } => followup(exchange, &webhook_id, &token, &body),
+        } => interaction_callback(exchange, template, &interaction_id, &token, &body),
+        Route::Followup { webhook_id, token } => {
+            followup(exchange, template, &webhook_id, &token, &body)
+        }
         Route::GetOriginal { webhook_id, token } => get_original(exchange, &webhook_id, &token),
         Route::EditOriginal { webhook_id, token } => {
-            edit_original(exchange, &webhook_id, &token, &body)
+            edit_original(exchange, template, &webhook_id, &token, &body)
         }
-        Route::CreateMessage { channel_id } => create_message(exchange, channel_id, &body),
+        Route::CreateMessage { channel_id } => {
+            create_message(exchange, template, channel_id, &body)
+        }
     }
 }
 
@@ -392,7 +420,11 @@ fn parse_body(
     serde_json::from_slice(raw_body).map(Some).map_err(|error| {
         exchange.reject(
             format!("body is not valid JSON: {error}"),
-            Reply::error(400, code::INVALID_JSON, "The request body contains invalid JSON."),
+            Reply::error(
+                400,
+                code::INVALID_JSON,
+                "The request body contains invalid JSON.",
+            ),
         )
     })
 }
@@ -411,16 +443,25 @@ fn rate_limited(retry_after_secs: f64, global: bool, bucket: &str) -> Reply {
         .headers
         .push(("retry-after", (retry_after_secs.ceil() as u64).to_string()));
     if global {
-        reply.headers.push(("x-ratelimit-global", "true".to_owned()));
-        reply.headers.push(("x-ratelimit-scope", "global".to_owned()));
+        reply
+            .headers
+            .push(("x-ratelimit-global", "true".to_owned()));
+        reply
+            .headers
+            .push(("x-ratelimit-scope", "global".to_owned()));
     } else {
         reply.headers.push(("x-ratelimit-scope", "user".to_owned()));
+        // Discord does not publish per-route bucket sizes, so this value is arbitrary.
         reply.headers.push(("x-ratelimit-limit", "5".to_owned()));
-        reply.headers.push(("x-ratelimit-remaining", "0".to_owned()));
+        reply
+            .headers
+            .push(("x-ratelimit-remaining", "0".to_owned()));
         reply
             .headers
             .push(("x-ratelimit-reset-after", format!("{retry_after_secs:.3}")));
-        reply.headers.push(("x-ratelimit-bucket", bucket.to_owned()));
+        reply
+            .headers
+            .push(("x-ratelimit-bucket", bucket.to_owned()));
     }
     reply
 }
@@ -436,7 +477,10 @@ fn check_global_rate_limit(exchange: &Exchange<'_>) -> Option<Reply> {
         state.global_window.pop_front();
     }
     if state.global_window.len() >= limit {
-        let oldest = *state.global_window.front().expect("window is full, so not empty");
+        let oldest = *state
+            .global_window
+            .front()
+            .expect("window is full, so not empty");
         let retry_after = Duration::from_secs(1)
             .saturating_sub(exchange.now.saturating_duration_since(oldest))
             .as_secs_f64();
@@ -482,21 +526,21 @@ async fn apply_channel_faults(exchange: &Exchange<'_>, channel_id: u64) -> Optio
         tokio::time::sleep(delay).await;
     }
     let reply = match fault? {
-        Fault::MissingPermissions => Reply::error(
-            403,
-            code::MISSING_PERMISSIONS,
-            "Missing Permissions",
-        ),
+        Fault::MissingPermissions => {
+            Reply::error(403, code::MISSING_PERMISSIONS, "Missing Permissions")
+        }
         Fault::MissingAccess => Reply::error(403, code::MISSING_ACCESS, "Missing Access"),
         Fault::UnknownChannel => Reply::error(404, code::UNKNOWN_CHANNEL, "Unknown Channel"),
         Fault::RateLimited {
             retry_after_secs,
             global,
             ..
-        } => rate_limited(retry_after_secs, global, &format!("fake-channel-{channel_id}")),
-        Fault::ServerError { .. } => {
-            Reply::error(500, code::GENERAL, "500: Internal Server Error")
-        }
+        } => rate_limited(
+            retry_after_secs,
+            global,
+            &format!("fake-channel-{channel_id}"),
+        ),
+        Fault::ServerError { .. } => Reply::error(500, code::GENERAL, "500: Internal Server Error"),
         Fault::BadGateway { .. } => Reply {
             status: StatusCode::BAD_GATEWAY,
             body: ReplyBody::Html("<html><body><h1>502 Bad Gateway</h1></body></html>"),
@@ -508,7 +552,11 @@ async fn apply_channel_faults(exchange: &Exchange<'_>, channel_id: u64) -> Optio
 }
 
 fn bot_user(inner: &Inner) -> Value {
-    let mut user = payloads::user_object(inner.config.application_id, &inner.config.bot_username, true);
+    let mut user = payloads::user_object(
+        inner.config.application_id,
+        &inner.config.bot_username,
+        true,
+    );
     user["verified"] = json!(true);
     user["mfa_enabled"] = json!(false);
     user["flags"] = json!(0);
@@ -532,12 +580,12 @@ fn current_application(inner: &Inner) -> Value {
     })
 }
 
-fn register_commands(exchange: &Exchange<'_>, guild_id: Option<u64>, body: &Value) -> Reply {
-    let template = if guild_id.is_some() {
-        Route::GuildCommands { guild_id: 0 }.template()
-    } else {
-        Route::GlobalCommands.template()
-    };
+fn register_commands(
+    exchange: &Exchange<'_>,
+    template: &str,
+    guild_id: Option<u64>,
+    body: &Value,
+) -> Reply {
     if let Err(reply) = exchange.validate(template, body, |errors| {
         limits::check_command_names(body, errors)
     }) {
@@ -555,7 +603,10 @@ fn register_commands(exchange: &Exchange<'_>, guild_id: Option<u64>, body: &Valu
             let id = payloads::next_snowflake().to_string();
             fields.entry("id").or_insert(json!(id));
             fields.insert("application_id".into(), json!(application_id));
-            fields.insert("version".into(), json!(payloads::next_snowflake().to_string()));
+            fields.insert(
+                "version".into(),
+                json!(payloads::next_snowflake().to_string()),
+            );
             fields.entry("type").or_insert(json!(1));
             fields.entry("nsfw").or_insert(json!(false));
             let permissions = match fields.get("default_member_permissions") {
@@ -587,15 +638,26 @@ fn is_empty_message(body: &Value) -> bool {
         Some(Value::Null) | None => false,
         Some(_) => true,
     };
-    !["content", "embeds", "components", "attachments", "sticker_ids", "poll"]
-        .iter()
-        .any(|key| has(key))
+    ![
+        "content",
+        "embeds",
+        "components",
+        "attachments",
+        "sticker_ids",
+        "poll",
+    ]
+    .iter()
+    .any(|key| has(key))
 }
 
 fn empty_message_reply(exchange: &Exchange<'_>) -> Reply {
     exchange.reject(
         "message has no content, embeds, components or attachments",
-        Reply::error(400, code::CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message"),
+        Reply::error(
+            400,
+            code::CANNOT_SEND_EMPTY_MESSAGE,
+            "Cannot send an empty message",
+        ),
     )
 }
 
@@ -615,7 +677,10 @@ fn under_data(errors: Vec<FieldError>) -> impl Iterator<Item = FieldError> {
 
 /// Builds the message object Discord creates from a message body.
 fn message_from_body(inner: &Inner, channel_id: u64, body: &Value, webhook: bool) -> Value {
-    let content = body.get("content").and_then(Value::as_str).unwrap_or_default();
+    let content = body
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let mut message = payloads::message_object(
         payloads::next_snowflake(),
         channel_id,
@@ -660,8 +725,7 @@ fn apply_message_fields(message: &mut Value, body: &Value) {
     }
 }
 
-fn create_message(exchange: &Exchange<'_>, channel_id: u64, body: &Value) -> Reply {
-    let template = Route::CreateMessage { channel_id }.template();
+fn create_message(exchange: &Exchange<'_>, template: &str, channel_id: u64, body: &Value) -> Reply {
     if let Err(reply) = exchange.validate(template, body, |errors| {
         message_checks(body, MessageOrigin::Channel, errors)
     }) {
@@ -736,6 +800,7 @@ fn unknown_interaction() -> Reply {
 
 fn interaction_callback(
     exchange: &mut Exchange<'_>,
+    template: &str,
     interaction_id: &str,
     token: &str,
     body: &Value,
@@ -786,7 +851,6 @@ fn interaction_callback(
 
     let callback_type = body.get("type").and_then(Value::as_u64).unwrap_or(0) as u8;
     let data = body.get("data").filter(|data| !data.is_null());
-    let template = "/interactions/{interaction_id}/{interaction_token}/callback";
     let validation = exchange.validate(template, body, |errors| {
         if !allowed_callback_types(interaction_type).contains(&callback_type) {
             errors.push(FieldError::new(
@@ -822,7 +886,10 @@ fn interaction_callback(
     }
 
     let mut state = inner.state();
-    let interaction = state.interactions.get_mut(&id).expect("interactions are never removed");
+    let interaction = state
+        .interactions
+        .get_mut(&id)
+        .expect("interactions are never removed");
     if interaction.callback_type.is_some() {
         // Another callback for the same interaction was accepted while this one was validated.
         drop(state);
@@ -890,12 +957,16 @@ fn interaction_for_webhook(
     let age = exchange.now.saturating_duration_since(interaction.sent_at);
     let problem = if age > TOKEN_LIFETIME {
         Some((
-            format!("interaction token used {} s after it was issued; it expires after 15 min", age.as_secs()),
+            format!(
+                "interaction token used {} s after it was issued; it expires after 15 min",
+                age.as_secs()
+            ),
             Reply::error(401, code::INVALID_WEBHOOK_TOKEN, "Invalid Webhook Token"),
         ))
     } else if interaction.expired_unacknowledged {
         Some((
-            "interaction token used after the 3 s response deadline passed without a response".to_owned(),
+            "interaction token used after the 3 s response deadline passed without a response"
+                .to_owned(),
             unknown_webhook(),
         ))
     } else {
@@ -918,12 +989,17 @@ fn interaction_for_webhook(
     }
 }
 
-fn followup(exchange: &mut Exchange<'_>, webhook_id: &str, token: &str, body: &Value) -> Reply {
+fn followup(
+    exchange: &mut Exchange<'_>,
+    template: &str,
+    webhook_id: &str,
+    token: &str,
+    body: &Value,
+) -> Reply {
     let id = match interaction_for_webhook(exchange, webhook_id, token) {
         Ok(id) => id,
         Err(reply) => return reply,
     };
-    let template = "/webhooks/{webhook_id}/{webhook_token}";
     if let Err(reply) = exchange.validate(template, body, |errors| {
         message_checks(body, MessageOrigin::Interaction, errors)
     }) {
@@ -940,7 +1016,10 @@ fn followup(exchange: &mut Exchange<'_>, webhook_id: &str, token: &str, body: &V
         // Discord's rule: the first followup after a deferred response (type 5) edits the
         // loading placeholder instead of creating a new message.
         interaction.placeholder_pending = false;
-        let original = interaction.original.as_mut().expect("a defer creates a placeholder");
+        let original = interaction
+            .original
+            .as_mut()
+            .expect("a defer creates a placeholder");
         apply_message_fields(original, body);
         let flags = original["flags"].as_u64().unwrap_or(0) & !FLAG_LOADING;
         original["flags"] = json!(flags);
@@ -966,12 +1045,17 @@ fn get_original(exchange: &mut Exchange<'_>, webhook_id: &str, token: &str) -> R
     }
 }
 
-fn edit_original(exchange: &mut Exchange<'_>, webhook_id: &str, token: &str, body: &Value) -> Reply {
+fn edit_original(
+    exchange: &mut Exchange<'_>,
+    template: &str,
+    webhook_id: &str,
+    token: &str,
+    body: &Value,
+) -> Reply {
     let id = match interaction_for_webhook(exchange, webhook_id, token) {
         Ok(id) => id,
         Err(reply) => return reply,
     };
-    let template = "/webhooks/{webhook_id}/{webhook_token}/messages/@original";
     if let Err(reply) = exchange.validate(template, body, |errors| {
         message_checks(body, MessageOrigin::Interaction, errors)
     }) {

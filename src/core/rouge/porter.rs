@@ -2,12 +2,15 @@
 //! uses by default (`NLTK_EXTENSIONS` mode).
 //!
 //! ROUGE scores are only comparable with published figures when tokens are stemmed exactly as
-//! Google's `rouge-score` package stems them, and that package calls NLTK. NLTK departs from
-//! the published algorithm in a few places, which this module follows on purpose:
-//! a table of irregular forms (`dying` → `die`), `ies`/`ied` on four-letter words (`dies` →
-//! `die`), `y` → `i` only after a consonant that is not the first letter, `bli` → `ble` in
-//! place of `abli` → `able`, the extra step-2 rules `fulli` → `ful` and `logi` → `log`, and a
-//! two-letter stem such as `at` counting as consonant-vowel-consonant.
+//! Google's `rouge-score` package stems them, and that package calls NLTK. This module follows
+//! NLTK where it departs from the published algorithm:
+//!
+//! - a table of irregular forms (`dying` → `die`);
+//! - `ies` and `ied` on four-letter words give `ie` (`dies` → `die`);
+//! - `y` → `i` only after a consonant that is not the first letter;
+//! - `bli` → `ble` in place of `abli` → `able`, and the extra step-2 rules `fulli` → `ful`
+//!   and `logi` → `log`;
+//! - a two-letter stem such as `at` counts as consonant-vowel-consonant.
 //!
 //! The stemmer works on ASCII words, which is all the ROUGE tokenizer produces; any other
 //! input is returned lower-cased but otherwise unchanged.

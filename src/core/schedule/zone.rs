@@ -16,10 +16,13 @@ const MAX_SUGGESTIONS: usize = 3;
 /// Zone names used in messages when nothing closer is known.
 const EXAMPLES: &[&str] = &["Europe/Berlin", "America/New_York", "Asia/Kolkata"];
 
-/// Why a zone name was rejected. Each message names what is accepted and suggests zones.
+/// Error returned by [`parse_zone`]. Each message names what is accepted and suggests zones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZoneError {
-    #[error("The time zone is missing. Use an IANA zone name such as {}, or UTC.", or_list(EXAMPLES))]
+    #[error(
+        "The time zone is missing. Use an IANA zone name such as {}, or UTC.",
+        or_list(EXAMPLES)
+    )]
     Empty,
     #[error(
         "`{input}` is a time zone abbreviation. Abbreviations are ambiguous and do not follow \
@@ -46,7 +49,10 @@ pub enum ZoneError {
         input: String,
         suggestions: Vec<&'static str>,
     },
-    #[error("`{input}` is not an IANA time zone name. {}", unknown_hint(suggestions))]
+    #[error(
+        "`{input}` is not an IANA time zone name. {}",
+        unknown_hint(suggestions)
+    )]
     Unknown {
         input: String,
         suggestions: Vec<&'static str>,
@@ -82,7 +88,10 @@ fn or_list(names: &[&str]) -> String {
 
 fn offset_hint(suggestions: &[&str]) -> String {
     if suggestions.is_empty() {
-        format!("Use the IANA zone name of your location, such as {}.", or_list(EXAMPLES))
+        format!(
+            "Use the IANA zone name of your location, such as {}.",
+            or_list(EXAMPLES)
+        )
     } else {
         format!(
             "Use the IANA zone name of a place with that offset, such as {}.",
@@ -180,7 +189,7 @@ fn fixed_offset_minutes(key: &str) -> Option<i32> {
     Some(sign * (hours * 60 + minutes))
 }
 
-/// Zones in common use, most populous first; suggestions for offsets come from this list.
+/// Zones in common use, in the order that offset suggestions list them.
 const COMMON_ZONES: &[&str] = &[
     "Etc/UTC",
     "America/New_York",
@@ -243,7 +252,7 @@ const COMMON_ZONES: &[&str] = &[
 /// Common zones whose offset is `minutes` in January or July 2025. A fixed date keeps the
 /// suggestions stable; zones that change their rules later may be suggested wrongly.
 fn zones_with_offset(minutes: i32) -> Vec<&'static str> {
-    let has_offset = |name: &&str| {
+    let has_offset = |name: &&&str| {
         let Ok(zone) = name.parse::<Tz>() else {
             return false;
         };
@@ -265,21 +274,48 @@ fn zones_with_offset(minutes: i32) -> Vec<&'static str> {
 /// Zones that people usually mean by an abbreviation or a legacy abbreviation-style zone.
 /// Ambiguous abbreviations list one zone per meaning: IST is India, Ireland and Israel.
 const ABBREVIATIONS: &[(&[&str], &[&str])] = &[
-    (&["pst", "pdt", "pt", "pst8pdt"], &["America/Los_Angeles", "America/Vancouver"]),
-    (&["mst", "mdt", "mt", "mst7mdt"], &["America/Denver", "America/Phoenix", "America/Edmonton"]),
-    (&["cst", "cdt", "ct", "cst6cdt"], &["America/Chicago", "America/Mexico_City", "Asia/Shanghai"]),
-    (&["est", "edt", "et", "est5edt"], &["America/New_York", "America/Toronto"]),
+    (
+        &["pst", "pdt", "pt", "pst8pdt"],
+        &["America/Los_Angeles", "America/Vancouver"],
+    ),
+    (
+        &["mst", "mdt", "mt", "mst7mdt"],
+        &["America/Denver", "America/Phoenix", "America/Edmonton"],
+    ),
+    (
+        &["cst", "cdt", "ct", "cst6cdt"],
+        &["America/Chicago", "America/Mexico_City", "Asia/Shanghai"],
+    ),
+    (
+        &["est", "edt", "et", "est5edt"],
+        &["America/New_York", "America/Toronto"],
+    ),
     (&["akst", "akdt"], &["America/Anchorage"]),
     (&["hst", "hdt"], &["Pacific/Honolulu"]),
-    (&["ast", "adt"], &["America/Halifax", "America/Puerto_Rico", "Asia/Riyadh"]),
+    (
+        &["ast", "adt"],
+        &["America/Halifax", "America/Puerto_Rico", "Asia/Riyadh"],
+    ),
     (&["nst", "ndt"], &["America/St_Johns"]),
-    (&["gmt", "bst", "greenwich", "gmt0"], &["Europe/London", "Etc/UTC"]),
+    (
+        &["gmt", "bst", "greenwich", "gmt0"],
+        &["Europe/London", "Etc/UTC"],
+    ),
     (&["z", "zulu", "uct", "universal", "ut"], &["Etc/UTC"]),
     (&["wet", "west"], &["Europe/Lisbon"]),
-    (&["cet", "cest", "met", "mest"], &["Europe/Paris", "Europe/Berlin"]),
-    (&["eet", "eest"], &["Europe/Athens", "Europe/Helsinki", "Africa/Cairo"]),
+    (
+        &["cet", "cest", "met", "mest"],
+        &["Europe/Paris", "Europe/Berlin"],
+    ),
+    (
+        &["eet", "eest"],
+        &["Europe/Athens", "Europe/Helsinki", "Africa/Cairo"],
+    ),
     (&["msk"], &["Europe/Moscow"]),
-    (&["ist"], &["Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"]),
+    (
+        &["ist"],
+        &["Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"],
+    ),
     (&["pkt"], &["Asia/Karachi"]),
     (&["ict"], &["Asia/Bangkok"]),
     (&["wib"], &["Asia/Jakarta"]),
@@ -289,8 +325,18 @@ const ABBREVIATIONS: &[(&[&str], &[&str])] = &[
     (&["jst"], &["Asia/Tokyo"]),
     (&["kst"], &["Asia/Seoul"]),
     (&["awst"], &["Australia/Perth"]),
-    (&["acst", "acdt"], &["Australia/Adelaide", "Australia/Darwin"]),
-    (&["aest", "aedt"], &["Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane"]),
+    (
+        &["acst", "acdt"],
+        &["Australia/Adelaide", "Australia/Darwin"],
+    ),
+    (
+        &["aest", "aedt"],
+        &[
+            "Australia/Sydney",
+            "Australia/Melbourne",
+            "Australia/Brisbane",
+        ],
+    ),
     (&["nzst", "nzdt"], &["Pacific/Auckland"]),
     (&["brt"], &["America/Sao_Paulo"]),
     (&["art"], &["America/Argentina/Buenos_Aires"]),
@@ -385,8 +431,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -412,8 +458,14 @@ mod tests {
         assert_eq!(parse_zone("Europe/Berlin"), Ok(Tz::Europe__Berlin));
         assert_eq!(parse_zone("  america/new_york "), Ok(Tz::America__New_York));
         assert_eq!(parse_zone("AMERICA/NEW YORK"), Ok(Tz::America__New_York));
-        assert_eq!(parse_zone("america/argentina/buenos_aires"), Ok(Tz::America__Argentina__Buenos_Aires));
-        assert_eq!(parse_zone("Australia/Lord_Howe"), Ok(Tz::Australia__Lord_Howe));
+        assert_eq!(
+            parse_zone("america/argentina/buenos_aires"),
+            Ok(Tz::America__Argentina__Buenos_Aires)
+        );
+        assert_eq!(
+            parse_zone("Australia/Lord_Howe"),
+            Ok(Tz::Australia__Lord_Howe)
+        );
     }
 
     #[test]
@@ -447,7 +499,10 @@ mod tests {
         ];
         for &(input, zone) in cases {
             let error = parse_zone(input).unwrap_err();
-            assert!(matches!(error, ZoneError::Abbreviation { .. }), "{input}: {error:?}");
+            assert!(
+                matches!(error, ZoneError::Abbreviation { .. }),
+                "{input}: {error:?}"
+            );
             assert!(error.suggestions().contains(&zone), "{input}: {error:?}");
             assert!(error.to_string().contains(zone), "{input}: {error}");
         }
@@ -481,7 +536,10 @@ mod tests {
         ];
         for &(input, zone) in cases {
             let error = parse_zone(input).unwrap_err();
-            assert!(matches!(error, ZoneError::FixedOffset { .. }), "{input}: {error:?}");
+            assert!(
+                matches!(error, ZoneError::FixedOffset { .. }),
+                "{input}: {error:?}"
+            );
             assert!(error.suggestions().contains(&zone), "{input}: {error:?}");
         }
     }
@@ -508,7 +566,10 @@ mod tests {
             let error = parse_zone(name).unwrap_err();
             assert!(!error.suggestions().is_empty(), "{name}: {error:?}");
             for suggestion in error.suggestions() {
-                assert!(parse_zone(suggestion).is_ok(), "{name} suggests {suggestion}");
+                assert!(
+                    parse_zone(suggestion).is_ok(),
+                    "{name} suggests {suggestion}"
+                );
             }
         }
     }
@@ -523,8 +584,14 @@ mod tests {
                 suggestions: vec!["Asia/Tokyo"]
             }
         );
-        assert!(matches!(parse_zone("NZ"), Err(ZoneError::LegacyName { .. })));
-        assert!(matches!(parse_zone("Etc/Greenwich"), Err(ZoneError::LegacyName { .. })));
+        assert!(matches!(
+            parse_zone("NZ"),
+            Err(ZoneError::LegacyName { .. })
+        ));
+        assert!(matches!(
+            parse_zone("Etc/Greenwich"),
+            Err(ZoneError::LegacyName { .. })
+        ));
     }
 
     #[test]
@@ -538,8 +605,15 @@ mod tests {
         ];
         for &(input, zone) in cases {
             let error = parse_zone(input).unwrap_err();
-            assert!(matches!(error, ZoneError::Unknown { .. }), "{input}: {error:?}");
-            assert_eq!(error.suggestions().first(), Some(&zone), "{input}: {error:?}");
+            assert!(
+                matches!(error, ZoneError::Unknown { .. }),
+                "{input}: {error:?}"
+            );
+            assert_eq!(
+                error.suggestions().first(),
+                Some(&zone),
+                "{input}: {error:?}"
+            );
         }
         assert_eq!(
             parse_zone("Europe/Berln").unwrap_err().to_string(),

@@ -1,5 +1,5 @@
-//! Measures the short extractive summary on SciTLDR-A (Cachola et al., 2020) next to the
-//! baselines that SciTLDR reports, so a test or a command can print the same table.
+//! Measures the short extractive summary on SciTLDR-A (Cachola et al., 2020) next to simple
+//! baselines (first sentence, TextRank, oracle), so a test or a command can print one table.
 //!
 //! The input is SciTLDR's JSON Lines format: one object per paper with `source` (the abstract
 //! as a list of sentences), `target` (one or more reference TLDRs) and `title`. The
@@ -112,7 +112,11 @@ impl fmt::Display for Report {
             "SciTLDR-A, {} papers: mean F1 x 100, max over references",
             self.papers
         )?;
-        writeln!(f, "{:<38} {:>7} {:>7} {:>7}", "system", "ROUGE-1", "ROUGE-2", "ROUGE-L")?;
+        writeln!(
+            f,
+            "{:<38} {:>7} {:>7} {:>7}",
+            "system", "ROUGE-1", "ROUGE-2", "ROUGE-L"
+        )?;
         for s in &self.systems {
             writeln!(
                 f,

@@ -4,10 +4,10 @@
 /// Words that end with a period without ending the sentence. They are compared lower-case
 /// and without their final period, so "e.g." is listed as `e.g`.
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "eg", "ie", "cf", "vs", "viz", "w.r.t", "wrt", "a.k.a", "approx", "resp",
-    "incl", "esp", "ca", "fig", "figs", "eq", "eqs", "eqn", "eqns", "sec", "secs", "ref",
-    "refs", "tab", "thm", "def", "prop", "lem", "cor", "vol", "pp", "ch", "dr", "mr", "mrs",
-    "ms", "prof", "jr", "sr", "st",
+    "e.g", "i.e", "eg", "ie", "cf", "vs", "viz", "w.r.t", "wrt", "a.k.a", "approx", "resp", "incl",
+    "esp", "ca", "fig", "figs", "eq", "eqs", "eqn", "eqns", "sec", "secs", "ref", "refs", "tab",
+    "thm", "def", "prop", "lem", "cor", "vol", "pp", "ch", "dr", "mr", "mrs", "ms", "prof", "jr",
+    "sr", "st",
 ];
 
 /// Characters that may follow a sentence's final punctuation before the space, such as the
@@ -36,7 +36,11 @@ fn paragraphs(text: &str) -> Vec<String> {
         // A line break after a hyphen ("state-of-the-\nart") joins without a space, because
         // arXiv wraps at spaces and never hyphenates words itself.
         let after_hyphen = current.ends_with('-')
-            && current.chars().rev().nth(1).is_some_and(char::is_alphabetic)
+            && current
+                .chars()
+                .rev()
+                .nth(1)
+                .is_some_and(char::is_alphabetic)
             && line.starts_with(|c: char| c.is_lowercase());
         if !current.is_empty() && !after_hyphen {
             current.push(' ');
@@ -114,13 +118,15 @@ fn sentence_end(chars: &[char], i: usize) -> Option<(usize, usize)> {
     Some((end, next))
 }
 
-/// Sentences start with a capital letter, a digit, math or an opening bracket or quote; a
-/// lower-case letter after a period means the period belonged to an abbreviation.
+/// Checks that a character can start a sentence: a capital letter, a digit, math, or an
+/// opening bracket or quote. A lower-case letter after a period means an abbreviation.
 fn starts_sentence(c: char) -> bool {
-    c.is_uppercase() || c.is_ascii_digit() || matches!(c, '$' | '\\' | '(' | '[' | '"' | '\u{201C}' | '\'')
+    c.is_uppercase()
+        || c.is_ascii_digit()
+        || matches!(c, '$' | '\\' | '(' | '[' | '"' | '\u{201C}' | '\'')
 }
 
-/// Checks the word before a period against the abbreviation list and for initials ("J.").
+/// Checks the word before a period against the abbreviation list.
 fn ends_with_abbreviation(before: &[char], next: char) -> bool {
     let text: String = before.iter().collect();
     let mut words = text.rsplit(|c: char| c.is_whitespace() || c == '(' || c == '[');
@@ -135,12 +141,8 @@ fn ends_with_abbreviation(before: &[char], next: char) -> bool {
     if lower == "no" || lower == "nos" {
         return next.is_ascii_digit();
     }
-    let mut letters = word.chars();
-    if let (Some(only), None) = (letters.next(), letters.next()) {
-        if only.is_uppercase() {
-            return true;
-        }
-    }
+    // NOTE: a single capital letter ("J. Smith") is not treated as an initial, because in
+    // abstracts "for a group G. We show" is far more common than a person's name.
     ABBREVIATIONS.contains(&lower.as_str())
 }
 
@@ -210,7 +212,10 @@ mod tests {
         let text = "  We propose a\nnew method for\n  state-of-the-\nart parsing. It is fast.\n";
         assert_eq!(
             split_sentences(text),
-            vec!["We propose a new method for state-of-the-art parsing.", "It is fast."]
+            vec![
+                "We propose a new method for state-of-the-art parsing.",
+                "It is fast."
+            ]
         );
     }
 
@@ -237,10 +242,18 @@ mod tests {
     }
 
     #[test]
-    fn keeps_decimals_and_initials() {
+    fn keeps_decimals() {
         assert_eq!(
-            split_sentences("Accuracy rose by 3.5 points over J. Smith's model. Next."),
-            vec!["Accuracy rose by 3.5 points over J. Smith's model.", "Next."]
+            split_sentences("Accuracy rose by 3.5 points, to 91.2%. Next."),
+            vec!["Accuracy rose by 3.5 points, to 91.2%.", "Next."]
+        );
+    }
+
+    #[test]
+    fn single_capital_letter_ends_sentence() {
+        assert_eq!(
+            split_sentences("Let G be a group of order N. We show that G is abelian."),
+            vec!["Let G be a group of order N.", "We show that G is abelian."]
         );
     }
 
@@ -265,7 +278,12 @@ mod tests {
     fn stray_dollar_does_not_swallow_text() {
         assert_eq!(
             split_sentences("It costs \\$5. Then $x$ is small. Last $ sign. End."),
-            vec!["It costs \\$5.", "Then $x$ is small.", "Last $ sign.", "End."]
+            vec![
+                "It costs \\$5.",
+                "Then $x$ is small.",
+                "Last $ sign.",
+                "End."
+            ]
         );
     }
 

@@ -35,25 +35,37 @@ fn short_of_one_sentence_is_that_sentence() {
 #[test]
 fn short_picks_contribution_sentence() {
     let summary = extractive_summary_with_title(TITLE, ABSTRACT, SummaryLength::Short);
-    assert!(summary.starts_with("We propose adaptive loss scaling"), "{summary}");
+    assert!(
+        summary.starts_with("We propose adaptive loss scaling"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn short_without_title_picks_contribution_sentence() {
     let summary = short(ABSTRACT);
-    assert!(summary.starts_with("We propose adaptive loss scaling"), "{summary}");
+    assert!(
+        summary.starts_with("We propose adaptive loss scaling"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn short_removes_leading_connectives() {
-    assert_eq!(tidy_sentence("In this paper, we propose X."), "We propose X.");
+    assert_eq!(
+        tidy_sentence("In this paper, we propose X."),
+        "We propose X."
+    );
     assert_eq!(tidy_sentence("In this work we study Y."), "We study Y.");
     assert_eq!(tidy_sentence("Here, we show Z."), "We show Z.");
     assert_eq!(
         tidy_sentence("However, to address these issues, we design W."),
         "We design W."
     );
-    assert_eq!(tidy_sentence("To this end, word2vec is used."), "word2vec is used.");
+    assert_eq!(
+        tidy_sentence("To this end, word2vec is used."),
+        "word2vec is used."
+    );
 }
 
 #[test]
@@ -91,20 +103,24 @@ fn short_stays_within_limit() {
 
 #[test]
 fn short_prefers_sentence_that_fits() {
-    let long = format!("We propose {}.", vec!["a long method name"; 30].join(" and "));
+    let long = format!(
+        "We propose {}.",
+        vec!["a long method name"; 30].join(" and ")
+    );
     let text = format!("{long} We propose a short method for the same long method name task.");
     let summary = short(&text);
-    assert_eq!(summary, "We propose a short method for the same long method name task.");
+    assert_eq!(
+        summary,
+        "We propose a short method for the same long method name task."
+    );
 }
 
 #[test]
 fn short_extends_very_short_sentence() {
-    let text = "We study sorting. Sorting networks of depth four beat all known designs on \
-                small inputs. Other sentences follow here.";
-    let summary = extractive_summary_with_title("Sorting", text, SummaryLength::Short);
+    let text = "We propose fast sorting networks. Sorting networks sort fast. Cats sleep.";
     assert_eq!(
-        summary,
-        "We study sorting. Sorting networks of depth four beat all known designs on small inputs."
+        short(text),
+        "We propose fast sorting networks. Sorting networks sort fast."
     );
 }
 
@@ -128,12 +144,21 @@ fn detailed_keeps_three_sentences_in_order() {
     let summary = extractive_summary_with_title(TITLE, ABSTRACT, SummaryLength::Detailed);
     let sentences = sentences::split_sentences(&summary);
     assert_eq!(sentences.len(), 3, "{summary}");
+    let lower_abstract = ABSTRACT.to_lowercase();
     let positions: Vec<usize> = sentences
         .iter()
-        .map(|s| ABSTRACT.find(&s[..20]).expect("sentence comes from the abstract"))
+        .map(|s| {
+            let start: String = s.to_lowercase().chars().take(20).collect();
+            lower_abstract
+                .find(&start)
+                .expect("sentence comes from the abstract")
+        })
         .collect();
     assert!(positions.windows(2).all(|p| p[0] < p[1]), "{summary}");
-    assert!(summary.contains("we propose adaptive loss scaling") || summary.contains("We propose adaptive loss scaling"));
+    assert!(
+        summary.contains("We propose adaptive loss scaling"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -152,7 +177,11 @@ fn detailed_of_one_huge_sentence_is_clipped() {
 
 #[test]
 fn summarize_short_uses_ai_summary() {
-    let summary = summarize(Some("  A method that\n tunes loss scales. "), ABSTRACT, SummaryLength::Short);
+    let summary = summarize(
+        Some("  A method that\n tunes loss scales. "),
+        ABSTRACT,
+        SummaryLength::Short,
+    );
     assert_eq!(summary.text, "A method that tunes loss scales.");
     assert_eq!(summary.source, SummarySource::HuggingFace);
 }
@@ -171,7 +200,10 @@ fn summarize_detailed_appends_abstract_sentences() {
     let ai = "Adaptive loss scaling removes the need to tune the loss scale in mixed precision training.";
     let summary = summarize(Some(ai), ABSTRACT, SummaryLength::Detailed);
     assert_eq!(summary.source, SummarySource::HuggingFace);
-    let (head, rest) = summary.text.split_once("\n\n").expect("blank line after ai summary");
+    let (head, rest) = summary
+        .text
+        .split_once("\n\n")
+        .expect("blank line after ai summary");
     assert_eq!(head, ai);
     assert!(!rest.is_empty());
     assert!(!rest.contains("we propose adaptive loss scaling"), "{rest}");
@@ -192,7 +224,9 @@ fn summarize_paper_uses_title() {
     );
     let extractive = summarize_paper(&paper, SummaryLength::Short);
     assert_eq!(extractive.source, SummarySource::Extractive);
-    assert!(extractive.text.starts_with("We propose adaptive loss scaling"));
+    assert!(extractive
+        .text
+        .starts_with("We propose adaptive loss scaling"));
 
     paper.ai_summary = Some("An AI summary.".to_string());
     let ai = summarize_paper(&paper, SummaryLength::Short);

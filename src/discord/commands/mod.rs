@@ -1,0 +1,100 @@
+//! Slash commands. Each one parses its options, calls one core function and sends what
+//! `render` made; the doc line of each command is its description on Discord.
+
+mod browse;
+mod digest;
+mod lookup;
+
+use poise::serenity_prelude as serenity;
+
+use super::reply;
+use super::{Context, Data};
+use crate::error::Error;
+use crate::store::Store;
+
+use browse::{search, trending};
+use digest::digest;
+use lookup::{paper, summary};
+
+/// Builds the poise framework with every command, the error handler and command registration.
+pub fn framework(data: Data) -> poise::Framework<Data, Error> {
+    let guild_ids = data.config.discord.guild_ids.clone();
+    poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![trending(), search(), paper(), summary(), digest(), help()],
+            on_error: |error| Box::pin(reply::on_error(error)),
+            pre_command: |ctx| Box::pin(async move { log_command(ctx) }),
+            allowed_mentions: Some(reply::no_mentions()),
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                register(ctx, &framework.options().commands, &guild_ids).await?;
+                Ok(data)
+            })
+        })
+        .build()
+}
+
+/// Registers the commands in the configured guilds (instant), or globally when none are set.
+async fn register(
+    ctx: &serenity::Context,
+    commands: &[poise::Command<Data, Error>],
+    guild_ids: &[u64],
+) -> Result<(), Error> {
+    if guild_ids.is_empty() {
+        poise::builtins::register_globally(ctx, commands)
+            .await
+            .map_err(|e| reply::discord_error("register the slash commands", e))?;
+        tracing::info!(count = commands.len(), "registered commands globally");
+        return Ok(());
+    }
+    for &guild in guild_ids {
+        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild))
+            .await
+            .map_err(|e| reply::discord_error("register the slash commands", e))?;
+        tracing::info!(
+            guild_id = guild,
+            count = commands.len(),
+            "registered commands in guild"
+        );
+    }
+    Ok(())
+}
+
+fn log_command(ctx: Context<'_>) {
+    tracing::info!(
+        command = %ctx.command().qualified_name,
+        interaction_id = ctx.id(),
+        guild_id = ?ctx.guild_id().map(|g| g.get()),
+        channel_id = ctx.channel_id().get(),
+        user_id = ctx.author().id.get(),
+        "command"
+    );
+}
+
+/// Runs a core function on the store from a blocking thread.
+pub(super) async fn with_store<T, F>(ctx: Context<'_>, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+{
+    let outcome = ctx.data().store.run(move |store| Ok(f(store))).await?;
+    outcome
+}
+
+/// How to use Paperboy: search syntax and digest settings
+#[poise::command(slash_command)]
+pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
+    reply::notice(ctx, HELP_TEXT).await
+}
+
+const HELP_TEXT: &str = "**/trending** shows the papers gaining the most upvotes today, this week or this month.\n\
+**/search** finds papers: `diffusion video` (all words), `\"state space\"` (phrase), `transform*` (prefix), \
+`rlhf OR dpo`, `-survey` (leave out), `author:hinton`, `cat:cs.CL`, `since:2025-06`, `until:2025-12`, \
+`has:code`, `sort:date` or `sort:upvotes`. An arXiv ID or link opens that paper.\n\
+**/paper** and **/summary** take an arXiv ID or an arXiv, Hugging Face or alphaXiv link.\n\
+**/digest set** (Manage Server) posts a daily list to a channel at a local time in an IANA zone such as Europe/Paris; \
+**/digest show**, **/digest preview** and **/digest off** manage it.";
