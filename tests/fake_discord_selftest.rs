@@ -492,7 +492,7 @@ async fn rate_limit_headers_follow_discord() {
         .json(&json!({"content": "hi", "allowed_mentions": {"parse": []}}))
         .send()
         .await
-        .expect("the fake answers");
+        .expect("the fake responds");
 
     assert_eq!(response.status().as_u16(), 429);
     let headers = response.headers();
@@ -504,6 +504,28 @@ async fn rate_limit_headers_follow_discord() {
         body,
         json!({"message": "You are being rate limited.", "retry_after": 2.5, "global": true})
     );
+}
+
+#[tokio::test]
+async fn query_with_leading_ampersand_accepted() {
+    let fake = FakeDiscord::start().await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+
+    let response = client
+        .get(format!(
+            "{}/api/v10/gateway/bot?&with_counts=true",
+            fake.proxy_url()
+        ))
+        .header("Authorization", "Bot fake-bot-token")
+        .send()
+        .await
+        .expect("the fake responds");
+
+    assert_eq!(response.status().as_u16(), 200);
+    let recorded = fake.requests();
+    assert_eq!(recorded[0].query.as_deref(), Some("&with_counts=true"));
+    assert_eq!(recorded[0].route, Some("/gateway/bot"));
+    fake.assert_no_violations();
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::payloads::{self, BuiltInteraction};
 
-/// Settings of one fake; [`FakeConfig::default`] matches the constants in `payloads`.
+/// Settings of one fake. [`FakeConfig::default`] matches the constants in `payloads`.
 #[derive(Clone, Debug)]
 pub struct FakeConfig {
     /// Bot token without the `Bot ` prefix; requests must carry `Authorization: Bot <token>`.
@@ -349,7 +349,7 @@ impl FakeDiscord {
     }
 
     /// Returns the bodies of messages created in `channel_id`, oldest first. Rejected bodies and
-    /// nonce repeats answered with an existing message are not included.
+    /// nonce repeats that received an existing message are not included.
     pub fn channel_posts(&self, channel_id: u64) -> Vec<Value> {
         self.inner
             .state()
@@ -542,7 +542,7 @@ impl FakeDiscord {
         let mut changes = self.inner.identifies_changed.subscribe();
         let reached = tokio::time::timeout(timeout, changes.wait_for(|seen| *seen >= count)).await;
         match reached {
-            Ok(Ok(_)) => self.inner.state().identifies.get(count - 1).cloned(),
+            Ok(Ok(_)) => self.inner.state().identifies.get(count.checked_sub(1)?).cloned(),
             _ => None,
         }
     }
@@ -562,7 +562,7 @@ impl FakeDiscord {
     }
 
     /// Issues an interaction id and token and starts its 3 s response clock without sending
-    /// anything over the gateway, for REST-only tests that answer the interaction through
+    /// anything over the gateway, for REST-only tests that respond to the interaction through
     /// serenity's `Http` directly.
     pub fn register_interaction(&self, interaction: &BuiltInteraction) {
         let payload = &interaction.payload;

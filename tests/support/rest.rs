@@ -261,7 +261,7 @@ impl Exchange<'_> {
         extra_checks: impl FnOnce(&mut Vec<FieldError>),
     ) -> Result<(), Reply> {
         // Discord trims embed texts before checking their lengths, but the OpenAPI description's
-        // `maxLength` counts the whitespace, so the schema sees the trimmed texts.
+        // `maxLength` counts the whitespace, so the schema is checked against the trimmed texts.
         let trimmed = limits::trim_embed_texts(body);
         let mut errors = openapi::spec().validate(&self.record.method, template, &trimmed);
         extra_checks(&mut errors);

@@ -128,11 +128,9 @@ fn starts_sentence(c: char) -> bool {
 
 /// Checks the word before a period against the abbreviation list.
 fn ends_with_abbreviation(before: &[char], next: char) -> bool {
-    let text: String = before.iter().collect();
-    let mut words = text.rsplit(|c: char| c.is_whitespace() || c == '(' || c == '[');
-    let word = words.next().unwrap_or("");
-    let previous = words.next().unwrap_or("").to_lowercase();
+    let (word, rest) = last_word(before);
     let lower = word.to_lowercase();
+    let previous = last_word(rest.strip_suffix(&[' ']).unwrap_or(rest)).0.to_lowercase();
 
     if lower == "al" && previous == "et" {
         return true;
@@ -146,31 +144,60 @@ fn ends_with_abbreviation(before: &[char], next: char) -> bool {
     ABBREVIATIONS.contains(&lower.as_str())
 }
 
+/// Splits off the last word, which ends at the slice's end and starts after a space or an
+/// opening bracket. Returns the word and the text before it.
+fn last_word(chars: &[char]) -> (String, &[char]) {
+    let start = chars
+        .iter()
+        .rposition(|&c| c.is_whitespace() || c == '(' || c == '[')
+        .map_or(0, |i| i + 1);
+    (chars[start..].iter().collect(), &chars[..start])
+}
+
 /// Marks characters inside inline math (`$...$`, `$$...$$`) and inside matched brackets, where
 /// a period never ends the sentence. Unmatched delimiters protect nothing, so one stray `$` or
 /// `(` cannot swallow the rest of the abstract.
 fn protected_spans(chars: &[char]) -> Vec<bool> {
-    let mut protected = vec![false; chars.len()];
+    let mut in_math = vec![false; chars.len()];
     for (open, close) in math_spans(chars) {
-        protected[open..=close].iter_mut().for_each(|p| *p = true);
+        in_math[open..=close].iter_mut().for_each(|p| *p = true);
     }
-    let mut stack: Vec<(char, usize)> = Vec::new();
+
+    // Count, for each position, how many matched bracket pairs enclose it: +1 where a pair
+    // opens and -1 after it closes, summed left to right. This stays linear in the length.
+    // Parentheses and square brackets are matched separately, so a stray `[` cannot stop a
+    // `(` from finding its `)`.
+    let mut depth_change = vec![0i64; chars.len() + 1];
+    let mut open_parens: Vec<usize> = Vec::new();
+    let mut open_squares: Vec<usize> = Vec::new();
     for (i, &c) in chars.iter().enumerate() {
-        if protected[i] {
+        if in_math[i] {
             continue;
         }
-        match c {
-            '(' | '[' => stack.push((c, i)),
-            ')' | ']' => {
-                let opener = if c == ')' { '(' } else { '[' };
-                if let Some(position) = stack.iter().rposition(|&(open, _)| open == opener) {
-                    let (_, start) = stack[position];
-                    stack.truncate(position);
-                    protected[start..=i].iter_mut().for_each(|p| *p = true);
-                }
+        let start = match c {
+            '(' => {
+                open_parens.push(i);
+                None
             }
-            _ => {}
+            '[' => {
+                open_squares.push(i);
+                None
+            }
+            ')' => open_parens.pop(),
+            ']' => open_squares.pop(),
+            _ => None,
+        };
+        if let Some(start) = start {
+            depth_change[start] += 1;
+            depth_change[i + 1] -= 1;
         }
+    }
+
+    let mut depth = 0;
+    let mut protected = in_math;
+    for (i, flag) in protected.iter_mut().enumerate() {
+        depth += depth_change[i];
+        *flag = *flag || depth > 0;
     }
     protected
 }
