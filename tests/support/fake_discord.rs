@@ -542,7 +542,12 @@ impl FakeDiscord {
         let mut changes = self.inner.identifies_changed.subscribe();
         let reached = tokio::time::timeout(timeout, changes.wait_for(|seen| *seen >= count)).await;
         match reached {
-            Ok(Ok(_)) => self.inner.state().identifies.get(count.checked_sub(1)?).cloned(),
+            Ok(Ok(_)) => self
+                .inner
+                .state()
+                .identifies
+                .get(count.checked_sub(1)?)
+                .cloned(),
             _ => None,
         }
     }

@@ -130,7 +130,9 @@ fn starts_sentence(c: char) -> bool {
 fn ends_with_abbreviation(before: &[char], next: char) -> bool {
     let (word, rest) = last_word(before);
     let lower = word.to_lowercase();
-    let previous = last_word(rest.strip_suffix(&[' ']).unwrap_or(rest)).0.to_lowercase();
+    let previous = last_word(rest.strip_suffix(&[' ']).unwrap_or(rest))
+        .0
+        .to_lowercase();
 
     if lower == "al" && previous == "et" {
         return true;

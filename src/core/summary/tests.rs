@@ -301,18 +301,26 @@ proptest! {
 fn tmp_arxiv_speed() {
     use std::io::Read;
     let mut gz = Vec::new();
-    std::process::Command::new("zcat").arg("/work/shared/corpora/arxiv-metadata-sample-50k.jsonl.gz").output().map(|o| gz = o.stdout).unwrap();
+    std::process::Command::new("zcat")
+        .arg("/work/shared/corpora/arxiv-metadata-sample-50k.jsonl.gz")
+        .output()
+        .map(|o| gz = o.stdout)
+        .unwrap();
     let text = String::from_utf8(gz).unwrap();
     let start = std::time::Instant::now();
-    let mut n = 0; let mut total = 0;
+    let mut n = 0;
+    let mut total = 0;
     for (i, line) in text.lines().enumerate() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let abs = v["abstract"].as_str().unwrap();
         let title = v["title"].as_str().unwrap();
         let s = extractive_summary_with_title(title, abs, SummaryLength::Short);
         let d = extractive_summary_with_title(title, abs, SummaryLength::Detailed);
-        total += s.len() + d.len(); n += 1;
-        if i % 5000 == 7 { println!("T: {title}\nS: {s}\n"); }
+        total += s.len() + d.len();
+        n += 1;
+        if i % 5000 == 7 {
+            println!("T: {title}\nS: {s}\n");
+        }
     }
     let _ = std::io::stdin().read(&mut []);
     println!("{n} abstracts in {:?}, {total}", start.elapsed());
