@@ -4,6 +4,7 @@
 //! `render` made. Everything that can be checked without a gateway lives outside this module.
 
 mod commands;
+mod pages;
 mod poster;
 mod reply;
 
@@ -19,12 +20,14 @@ use crate::error::Error;
 use crate::sources::hf::HfClient;
 use crate::store::{SharedStore, Store};
 
-pub use poster::{deliver_due, PosterOptions};
+pub use poster::{deliver_due, DigestSender, PosterOptions, SenderError};
 
 /// State shared by every command.
 pub struct Data {
     pub store: SharedStore,
     pub config: Arc<Config>,
+    /// Paged `/search` and `/trending` lists whose buttons still work.
+    pub pages: pages::Pages,
 }
 
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -66,6 +69,7 @@ pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
     let framework = commands::framework(Data {
         store: store.clone(),
         config: Arc::clone(&config),
+        pages: pages::Pages::default(),
     });
     let mut client = serenity::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .framework(framework)
@@ -75,12 +79,19 @@ pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
 
     // Background work starts here, once per process, and not in a gateway event: READY fires
     // again on every reconnect.
-    let poster = tokio::spawn(poster::run_scheduler(
+    let sender = DigestSender::new(
         Arc::clone(&client.http),
+        &token,
+        config.discord.rest_proxy.as_deref(),
+        poster::DEFAULT_REQUEST_TIMEOUT,
+    )?;
+    let poster = tokio::spawn(poster::run_scheduler(
+        sender,
         store.clone(),
         PosterOptions::from_config(&config.digest),
     ));
     let ingester = spawn_ingest_loop(&config, store.clone())?;
+    let _category_ingester = crate::ingest::arxiv::spawn_category_loop(&config, store.clone())?;
     let shard_manager = Arc::clone(&client.shard_manager);
 
     tracing::info!(store = %config.store.path.display(), "starting the Discord client");
@@ -112,6 +123,10 @@ async fn check_gateway_url(client: &serenity::Client, proxied: bool) -> anyhow::
     Ok(())
 }
 
+/// Starts the periodic ingest: the `huggingface.ingest_days` most recent dates now, then every
+/// `huggingface.ingest_interval_minutes`. Each date retries transient failures on its own (see
+/// [`crate::ingest::RetryPolicy`]); a date that still fails keeps its stored papers until the
+/// next run, and the log says when that is.
 fn spawn_ingest_loop(
     config: &Config,
     store: SharedStore,
@@ -126,10 +141,36 @@ fn spawn_ingest_loop(
     let days = config.huggingface.ingest_days;
     Ok(tokio::spawn(async move {
         loop {
+            let started = tokio::time::Instant::now();
             let today = chrono::Utc::now().date_naive();
             let dates = crate::ingest::recent_dates(today, days);
-            crate::ingest::ingest_dates(&store, &client, &dates).await;
-            tokio::time::sleep(interval).await;
+            let reports = crate::ingest::ingest_dates(&store, &client, &dates).await;
+
+            // The next run is one interval after this one started, so a slow run does not
+            // push every later run back.
+            let next_run = started + interval;
+            let next_at = chrono::Utc::now()
+                + next_run.saturating_duration_since(tokio::time::Instant::now());
+            let next_at = next_at.format("%Y-%m-%d %H:%M:%S UTC");
+            let failed: Vec<&str> = reports
+                .iter()
+                .filter(|report| report.error.is_some())
+                .map(|report| report.name.as_str())
+                .collect();
+            if failed.is_empty() {
+                tracing::info!(
+                    days = reports.len(),
+                    "ingest finished; next ingest at {next_at}"
+                );
+            } else {
+                tracing::warn!(
+                    days = reports.len(),
+                    failed_days = failed.len(),
+                    failed = %failed.join(", "),
+                    "ingest finished with failed days, which keep their stored papers; next ingest at {next_at}"
+                );
+            }
+            tokio::time::sleep_until(next_run).await;
         }
     }))
 }

@@ -2,6 +2,7 @@
 //! function takes the store and plain values, and returns papers or a [`UserError`].
 
 pub mod digest;
+pub mod lookup;
 pub mod rouge;
 pub mod schedule;
 pub mod search;
@@ -41,13 +42,23 @@ pub fn search(
     page_size: usize,
 ) -> Result<SearchOutcome, Error> {
     let page_size = page_size.clamp(1, MAX_RESULTS);
+    search_from(store, input, page.saturating_mul(page_size), page_size)
+}
+
+/// Searches the store, returning at most `limit` hits after the first `offset`.
+pub fn search_from(
+    store: &Store,
+    input: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<SearchOutcome, Error> {
+    let limit = limit.clamp(1, MAX_RESULTS + 1);
     match search::parse_query(input)? {
         SearchTarget::Paper(reference) => Ok(SearchOutcome::Paper(Box::new(stored_paper(
             store, &reference,
         )?))),
         SearchTarget::Query(query) => {
-            let offset = page.saturating_mul(page_size);
-            let (hits, more) = store.search(&query, offset, page_size)?;
+            let (hits, more) = store.search(&query, offset, limit)?;
             Ok(SearchOutcome::Hits { hits, more })
         }
     }

@@ -1,18 +1,16 @@
-//! `/trending` and `/search`: ranked lists of papers.
-
-use chrono::Utc;
+//! `/trending` and `/search`: ranked lists of papers, paged with buttons.
 
 use super::with_store;
 use crate::core::trending::Window;
 use crate::core::{self, SearchOutcome};
-use crate::discord::reply::{self, send_all};
+use crate::discord::pages::{self, Listing};
+use crate::discord::reply;
 use crate::discord::Context;
 use crate::error::Error;
-use crate::render::{self, ListedPaper};
+use crate::paper::Paper;
+use crate::render;
+use crate::store::Store;
 use crate::text;
-
-/// Papers per page of `/search` and `/trending`.
-const PAGE_SIZE: usize = 10;
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum WindowChoice {
@@ -41,21 +39,12 @@ pub async fn trending(
     #[description = "Time window (default: today)"] window: Option<WindowChoice>,
 ) -> Result<(), Error> {
     let window = Window::from(window.unwrap_or(WindowChoice::Day));
-    let entries = with_store(ctx, move |store| {
-        core::trending(store, window, Utc::now(), PAGE_SIZE)
-    })
-    .await?;
-    let items: Vec<ListedPaper> = entries
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| ListedPaper {
-            paper: &entry.paper,
-            rank: i + 1,
-            score_note: None,
-        })
-        .collect();
-    let heading = format!("Trending papers {}", window.label());
-    send_all(ctx, &render::paper_list(&heading, None, &items), false).await
+    let listing = Listing::Trending(window);
+    let empty = format!(
+        "No papers gained upvotes {}. Try a longer window, such as `/trending window:this week`.",
+        window.label()
+    );
+    send_listing(ctx, listing, &empty).await
 }
 
 /// Search papers by words, "phrases", prefix*, author:, cat:, since:, until:, has:code, or an ID
@@ -66,36 +55,53 @@ pub async fn search(
     #[max_length = 300]
     query: String,
 ) -> Result<(), Error> {
-    let query_text = query.clone();
-    let outcome = with_store(ctx, move |store| {
-        core::search(store, &query_text, 0, PAGE_SIZE)
+    // A query that names one paper shows that paper in full.
+    if let Some(paper) = with_store(ctx, {
+        let query = query.clone();
+        move |store| direct_paper(store, &query)
+    })
+    .await?
+    {
+        return reply::send_all(ctx, &[render::paper_detail(&paper)], false).await;
+    }
+    let empty = format!(
+        "No papers match {}. Try fewer or more general words.",
+        text::escape_markdown(&text::plain_line(&query))
+    );
+    send_listing(ctx, Listing::Search(query), &empty).await
+}
+
+/// The paper a query names by ID or URL, if it does. Blank and over-long queries fail here
+/// with their user error.
+fn direct_paper(store: &mut Store, query: &str) -> Result<Option<Paper>, Error> {
+    match core::search(store, query, 0, 1)? {
+        SearchOutcome::Paper(paper) => Ok(Some(*paper)),
+        SearchOutcome::Hits { .. } => Ok(None),
+    }
+}
+
+/// Sends the first page of a listing, with buttons when more pages follow.
+async fn send_listing(ctx: Context<'_>, listing: Listing, empty: &str) -> Result<(), Error> {
+    let papers = with_store(ctx, {
+        let listing = listing.clone();
+        move |store| pages::load(store, &listing, 0)
     })
     .await?;
-    let messages = match &outcome {
-        SearchOutcome::Paper(paper) => vec![render::paper_detail(paper)],
-        SearchOutcome::Hits { hits, .. } if hits.is_empty() => {
-            return reply::notice(
-                ctx,
-                &format!(
-                    "No papers match `{}`. Try fewer or more general words.",
-                    text::plain_line(&query)
-                ),
-            )
-            .await;
-        }
-        SearchOutcome::Hits { hits, .. } => {
-            let items: Vec<ListedPaper> = hits
-                .iter()
-                .enumerate()
-                .map(|(i, hit)| ListedPaper {
-                    paper: &hit.paper,
-                    rank: i + 1,
-                    score_note: None,
-                })
-                .collect();
-            let heading = format!("Search: {}", text::plain_line(&query));
-            render::paper_list(&heading, None, &items)
-        }
-    };
-    send_all(ctx, &messages, false).await
+    if papers.is_empty() {
+        return reply::notice(ctx, empty).await;
+    }
+    let page = pages::render_page(&listing, &papers, 0);
+    let list_id = ctx.id();
+    let reply =
+        reply::to_reply(&page.message, false).components(pages::buttons(list_id, true, page.more));
+    // The list is remembered before the reply goes out, since a press can arrive right after.
+    if page.more {
+        ctx.data()
+            .pages
+            .insert(list_id, ctx.author().id.get(), listing, page.shown);
+    }
+    ctx.send(reply)
+        .await
+        .map_err(|e| reply::discord_error("send a reply", e))?;
+    Ok(())
 }

@@ -23,7 +23,9 @@ pub fn framework(data: Data) -> poise::Framework<Data, Error> {
         .options(poise::FrameworkOptions {
             commands: vec![trending(), search(), paper(), summary(), digest(), help()],
             on_error: |error| Box::pin(reply::on_error(error)),
-            pre_command: |ctx| Box::pin(async move { log_command(ctx) }),
+            pre_command: |ctx| Box::pin(command_started(ctx)),
+            post_command: |ctx| Box::pin(command_finished(ctx)),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
             allowed_mentions: Some(reply::no_mentions()),
             initialize_owners: false,
             ..Default::default()
@@ -36,6 +38,24 @@ pub fn framework(data: Data) -> poise::Framework<Data, Error> {
             })
         })
         .build()
+}
+
+/// Routes gateway events that are not commands: presses of the page buttons.
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    if let serenity::FullEvent::InteractionCreate {
+        interaction: serenity::Interaction::Component(press),
+    } = event
+    {
+        if super::pages::is_page_button(&press.data.custom_id) {
+            let data = framework.user_data;
+            super::pages::handle_press(framework.serenity_context, &data.pages, &data.store, press)
+                .await;
+        }
+    }
+    Ok(())
 }
 
 /// Registers the commands in the configured guilds (instant), or globally when none are set.
@@ -64,7 +84,12 @@ async fn register(
     Ok(())
 }
 
-fn log_command(ctx: Context<'_>) {
+/// When a command started running, kept in poise's per-invocation data.
+struct StartedAt(std::time::Instant);
+
+async fn command_started(ctx: Context<'_>) {
+    ctx.set_invocation_data(StartedAt(std::time::Instant::now()))
+        .await;
     tracing::info!(
         command = %ctx.command().qualified_name,
         interaction_id = ctx.id(),
@@ -73,6 +98,22 @@ fn log_command(ctx: Context<'_>) {
         user_id = ctx.author().id.get(),
         "command"
     );
+}
+
+/// Logs how long a successful command took inside the bot, from dispatch to its last reply.
+async fn command_finished(ctx: Context<'_>) {
+    let elapsed = ctx
+        .invocation_data::<StartedAt>()
+        .await
+        .map(|started| started.0.elapsed());
+    if let Some(elapsed) = elapsed {
+        tracing::info!(
+            command = %ctx.command().qualified_name,
+            interaction_id = ctx.id(),
+            elapsed_us = elapsed.as_micros() as u64,
+            "command finished"
+        );
+    }
 }
 
 /// Runs a core function on the store from a blocking thread.
