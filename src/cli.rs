@@ -3,6 +3,8 @@
 //! Exit codes: 0 on success, 2 when the input is at fault (the message on stderr says what to
 //! change), 1 when Paperboy itself failed (the log has the chain).
 
+mod digest;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,12 +14,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::config::Config;
+use crate::core::lookup::{self, LlmSummarizer};
 use crate::core::summary::SummaryLength;
 use crate::core::trending::{TrendingEntry, Window};
 use crate::core::{self, SearchOutcome};
 use crate::error::{Error, UserError};
 use crate::ingest;
 use crate::paper::Paper;
+use crate::sources::arxiv::ArxivClient;
 use crate::sources::hf::HfClient;
 use crate::store::{SharedStore, Store};
 use crate::text;
@@ -53,6 +57,8 @@ pub enum Command {
     Paper(PaperArgs),
     /// Summarise one paper by arXiv ID or URL.
     Summary(SummaryArgs),
+    /// Check digest schedules: `digest schedule` lists the next post instants.
+    Digest(digest::DigestArgs),
     /// Run the Discord bot (needs DISCORD_TOKEN or discord.token_file).
     Run,
 }
@@ -252,6 +258,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Search(args) => search_command(&config, args),
         Command::Paper(args) => paper_command(&config, args),
         Command::Summary(args) => summary_command(&config, args),
+        Command::Digest(args) => digest::digest_command(args),
         Command::Run => run_bot(config),
     }
 }
@@ -376,8 +383,12 @@ fn search_command(config: &Config, args: SearchArgs) -> Result<(), CliError> {
 }
 
 fn paper_command(config: &Config, args: PaperArgs) -> Result<(), CliError> {
-    let store = open_store(config)?;
-    let paper = core::find_paper(&store, &args.id_or_url)?;
+    let (store, arxiv) = lookup_setup(config)?;
+    let paper = runtime()?.block_on(lookup::find_or_fetch(
+        &store,
+        arxiv.as_ref(),
+        &args.id_or_url,
+    ))?;
     let summary = core::summarize_paper(&paper, SummaryLength::Short);
     if args.json {
         let mut value = paper_json(&paper);
@@ -397,23 +408,35 @@ fn paper_command(config: &Config, args: PaperArgs) -> Result<(), CliError> {
 }
 
 fn summary_command(config: &Config, args: SummaryArgs) -> Result<(), CliError> {
-    let store = open_store(config)?;
-    let paper = core::find_paper(&store, &args.id_or_url)?;
-    let summary = core::summarize_paper(&paper, args.length.into());
+    let (store, arxiv) = lookup_setup(config)?;
+    let llm = LlmSummarizer::from_config(config).map_err(CliError::Internal)?;
+    let length = args.length.into();
+    let (paper, summary) = runtime()?.block_on(async {
+        let paper = lookup::find_or_fetch(&store, arxiv.as_ref(), &args.id_or_url).await?;
+        let summary = lookup::summarize(&store, llm.as_ref(), &paper, length).await?;
+        Ok::<_, Error>((paper, summary))
+    })?;
+    if let Some(note) = &summary.model_failure {
+        eprintln!("note: {note}");
+    }
     if args.json {
         let mut value = paper_json(&paper);
         value["summary"] = json!(summary.text);
-        value["summary_source"] = json!(core::summary_label(summary.source));
+        value["summary_source"] = json!(summary.label);
         return print_json(&value);
     }
     say!("{}", text::plain_line(&paper.title));
     say!("{}", summary.text);
-    say!(
-        "({}; {})",
-        core::summary_label(summary.source),
-        paper.abs_url()
-    );
+    say!("({}; {})", summary.label, paper.abs_url());
     Ok(())
+}
+
+/// Opens the store and builds the arXiv client, if `arxiv.base_url` is set.
+fn lookup_setup(config: &Config) -> Result<(SharedStore, Option<ArxivClient>), CliError> {
+    let store = SharedStore::new(open_store(config)?);
+    let arxiv =
+        lookup::arxiv_client(config).map_err(|e| CliError::User(format!("arxiv.base_url: {e}")))?;
+    Ok((store, arxiv))
 }
 
 /// The JSON object of one paper, shared by every `--json` output.

@@ -72,6 +72,7 @@ pub struct Config {
     pub huggingface: HuggingFaceConfig,
     pub arxiv: ArxivConfig,
     pub digest: DigestConfig,
+    pub llm: LlmConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -131,9 +132,12 @@ impl Default for HuggingFaceConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ArxivConfig {
-    /// Base URL of the arXiv API host; lookups of unknown papers are off while it is unset.
+    /// Base URL of the arXiv API host; lookups of unknown papers and the daily category
+    /// ingest are off while it is unset.
     pub base_url: Option<String>,
     pub timeout_secs: u64,
+    /// Newest submissions fetched per followed category and day (one request each).
+    pub category_max_results: usize,
 }
 
 impl Default for ArxivConfig {
@@ -141,6 +145,49 @@ impl Default for ArxivConfig {
         ArxivConfig {
             base_url: None,
             timeout_secs: 30,
+            category_max_results: 200,
+        }
+    }
+}
+
+/// Summary lengths that an OpenAI-compatible endpoint writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LlmUse {
+    /// Only the detailed summary; the short one stays Hugging Face's or extractive.
+    Detailed,
+    /// Short and detailed summaries.
+    Both,
+}
+
+/// An optional OpenAI-compatible chat endpoint (`POST {base_url}/v1/chat/completions`), as
+/// served by llama.cpp's `llama-server`, Ollama or a hosted API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// Base URL of the endpoint, without `/v1`; generated summaries are off while it is unset.
+    pub base_url: Option<String>,
+    /// Model name sent with each request; required when `base_url` is set.
+    pub model: Option<String>,
+    /// Name of the environment variable that contains the API key. Unset: requests carry no
+    /// `Authorization` header, which local servers accept.
+    pub api_key_env: Option<String>,
+    /// Seconds before a request is abandoned and the extractive summary is shown instead.
+    pub timeout_secs: u64,
+    /// Maximum tokens the model may generate for one summary.
+    pub max_tokens: u32,
+    pub use_for: LlmUse,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            base_url: None,
+            model: None,
+            api_key_env: None,
+            timeout_secs: 60,
+            max_tokens: 400,
+            use_for: LlmUse::Detailed,
         }
     }
 }
@@ -220,6 +267,13 @@ impl Config {
         )?;
         check_range("arxiv.timeout_secs", self.arxiv.timeout_secs, 1, 600)?;
         check_range(
+            "arxiv.category_max_results",
+            self.arxiv.category_max_results as u64,
+            1,
+            2000,
+        )?;
+        self.validate_llm()?;
+        check_range(
             "digest.check_interval_secs",
             self.digest.check_interval_secs,
             1,
@@ -240,8 +294,66 @@ impl Config {
         Ok(())
     }
 
+    fn validate_llm(&self) -> Result<(), ConfigError> {
+        let llm = &self.llm;
+        check_url("llm.base_url", llm.base_url.as_deref())?;
+        check_range("llm.timeout_secs", llm.timeout_secs, 1, 600)?;
+        check_range("llm.max_tokens", llm.max_tokens as u64, 16, 8192)?;
+        let model_missing = llm.model.as_deref().is_none_or(|m| m.trim().is_empty());
+        if llm.base_url.is_some() && model_missing {
+            return Err(ConfigError::Invalid {
+                key: "llm.model",
+                message: "missing; name the model the endpoint serves, such as \"qwen2.5:7b\""
+                    .to_string(),
+            });
+        }
+        if let Some(name) = &llm.api_key_env {
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    key: "llm.api_key_env",
+                    message: format!(
+                        "`{name}` is not an environment variable name; use letters, digits \
+                         and `_`, such as PAPERBOY_LLM_KEY"
+                    ),
+                });
+            }
+            if llm.base_url.is_some() {
+                self.llm_api_key()?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn hf_timeout(&self) -> Duration {
         Duration::from_secs(self.huggingface.timeout_secs)
+    }
+
+    pub fn arxiv_timeout(&self) -> Duration {
+        Duration::from_secs(self.arxiv.timeout_secs)
+    }
+
+    pub fn llm_timeout(&self) -> Duration {
+        Duration::from_secs(self.llm.timeout_secs)
+    }
+
+    /// Reads the LLM API key from the environment variable named in `llm.api_key_env`.
+    /// Returns `None` when no variable is named.
+    pub fn llm_api_key(&self) -> Result<Option<Secret>, ConfigError> {
+        let Some(name) = &self.llm.api_key_env else {
+            return Ok(None);
+        };
+        match std::env::var(name) {
+            Ok(key) if !key.trim().is_empty() => Ok(Some(Secret::new(key.trim()))),
+            _ => Err(ConfigError::Invalid {
+                key: "llm.api_key_env",
+                message: format!(
+                    "the environment variable {name} is unset or empty; set it to the API key, \
+                     or remove `llm.api_key_env` for an endpoint that needs no key"
+                ),
+            }),
+        }
     }
 
     /// Reads the bot token: `DISCORD_TOKEN` first, then `discord.token_file`.
@@ -329,6 +441,47 @@ mod tests {
         config.huggingface.page_size = 500;
         let error = config.validate().unwrap_err().to_string();
         assert!(error.contains("huggingface.page_size"), "{error}");
+    }
+
+    #[test]
+    fn llm_without_model_is_rejected() {
+        let mut config = Config::default();
+        config.llm.base_url = Some("http://127.0.0.1:8080".into());
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("llm.model"), "{error}");
+        config.llm.model = Some("qwen2.5:7b".into());
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn llm_section_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[llm]\nbase_url = \"http://127.0.0.1:11434\"\nmodel = \"m\"\n\
+             api_key_env = \"PAPERBOY_TEST_UNSET_KEY\"\nuse_for = \"both\"\n",
+        )
+        .unwrap();
+        let error = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(error.contains("PAPERBOY_TEST_UNSET_KEY"), "{error}");
+
+        std::fs::write(
+            &path,
+            "[llm]\nbase_url = \"http://127.0.0.1:11434\"\nmodel = \"m\"\nuse_for = \"both\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.llm.use_for, LlmUse::Both);
+        assert_eq!(config.llm_api_key().unwrap(), None);
+    }
+
+    #[test]
+    fn llm_key_env_name_is_checked() {
+        let mut config = Config::default();
+        config.llm.api_key_env = Some("sk-123 abc".into());
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("llm.api_key_env"), "{error}");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! tasks; the command line uses it directly. Migrations in `migrations/` are embedded in the
 //! binary and applied when the store opens.
 
+mod categories;
 mod digests;
 mod papers;
 mod search;
+mod summaries;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -45,7 +47,14 @@ pub enum StoreError {
 
 /// The schema, one entry per file in `migrations/`, in order.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_initial.sql")),
+        M::up(include_str!("../migrations/0002_search_at_scale.sql")),
+        M::up(include_str!("../migrations/0003_delivery_progress.sql")),
+        M::up(include_str!(
+            "../migrations/0004_summaries_and_category_fetches.sql"
+        )),
+    ])
 }
 
 pub struct Store {

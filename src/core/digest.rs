@@ -1,6 +1,8 @@
 //! Digests: validating an admin's settings, choosing the papers of a day, and describing a
 //! digest's schedule and state.
 
+mod plan;
+
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
@@ -11,11 +13,18 @@ use super::trending::{self, Window};
 use crate::error::{Error, UserError};
 use crate::paper::Paper;
 use crate::render::{self, ListedPaper, Message};
-use crate::store::{Digest, DigestSettings, Store, StoreError, WeekendPolicy, DEFAULT_DEDUPE_DAYS};
+use crate::store::{
+    Delivery, DeliveryState, Digest, DigestSettings, Store, StoreError, WeekendPolicy,
+    DEFAULT_DEDUPE_DAYS,
+};
+
+pub use plan::{planned_posts, ClockChange, PlannedPost, ScheduleInput, MAX_PLANNED_POSTS};
 
 pub const DEFAULT_PAPER_COUNT: u32 = 10;
 pub const MAX_PAPER_COUNT: u32 = 25;
 pub const MAX_DEDUPE_DAYS: u32 = 90;
+/// Highest `min_upvotes`; the slash command's option has the same maximum.
+pub const MAX_MIN_UPVOTES: i64 = 100_000;
 const MAX_TERMS: usize = 20;
 const MAX_TERM_CHARS: usize = 60;
 /// Trending candidates examined before the filters; enough for narrow keyword filters.
@@ -60,8 +69,10 @@ pub fn validate(request: &DigestRequest) -> Result<DigestSettings, UserError> {
         )));
     }
     let min_upvotes = request.min_upvotes.unwrap_or(0);
-    if min_upvotes < 0 {
-        return Err(UserError::new("min_upvotes cannot be negative."));
+    if !(0..=MAX_MIN_UPVOTES).contains(&min_upvotes) {
+        return Err(UserError::new(format!(
+            "min_upvotes must be from 0 to {MAX_MIN_UPVOTES}; {min_upvotes} is out of range."
+        )));
     }
     let weekend_policy = match request
         .weekend
@@ -135,21 +146,45 @@ fn parse_terms(option: &str, text: Option<&str>) -> Result<Vec<String>, UserErro
     Ok(terms)
 }
 
+/// arXiv's archives, the part of a category before the dot (`cs` in `cs.CL`), from arXiv's
+/// category taxonomy. An archive alone stands for all of its categories.
+const ARXIV_ARCHIVES: [&str; 20] = [
+    "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th",
+    "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph",
+    "stat",
+];
+
+/// Parses arXiv categories such as `cs.CL` or `hep-th`, with the archive in lower case (as
+/// arXiv writes it) and the subject as typed, because matching ignores case.
 fn parse_categories(text: Option<&str>) -> Result<Vec<String>, UserError> {
     let terms = parse_terms("categories", text)?;
-    for term in &terms {
-        let valid = term.contains('.') || !term.contains(' ');
-        let valid = valid
-            && term
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if !valid {
-            return Err(UserError::new(format!(
-                "`{term}` is not an arXiv category. Use names such as cs.CL, cs.LG or stat.ML."
-            )));
-        }
+    terms.iter().map(|term| parse_category(term)).collect()
+}
+
+fn parse_category(term: &str) -> Result<String, UserError> {
+    let invalid = || {
+        UserError::new(format!(
+            "`{term}` is not an arXiv category. Use names such as cs.CL, cs.LG, stat.ML or \
+             hep-th, or an archive such as cs for all of its categories."
+        ))
+    };
+    let (archive, subject) = match term.split_once('.') {
+        Some((archive, subject)) => (archive.to_ascii_lowercase(), Some(subject)),
+        None => (term.to_ascii_lowercase(), None),
+    };
+    if !ARXIV_ARCHIVES.contains(&archive.as_str()) {
+        return Err(invalid());
     }
-    Ok(terms)
+    match subject {
+        None => Ok(archive),
+        Some(subject)
+            if !subject.is_empty()
+                && subject.chars().all(|c| c.is_ascii_alphabetic() || c == '-') =>
+        {
+            Ok(format!("{archive}.{subject}"))
+        }
+        Some(_) => Err(invalid()),
+    }
 }
 
 /// The parsed schedule of a digest.
@@ -285,8 +320,19 @@ pub fn matches_filters(paper: &Paper, settings: &DigestSettings) -> bool {
     let in_category = settings
         .categories
         .iter()
-        .any(|c| paper.categories.iter().any(|pc| pc.eq_ignore_ascii_case(c)));
+        .any(|c| paper.categories.iter().any(|pc| category_matches(pc, c)));
     in_category || settings.keywords.iter().any(has)
+}
+
+/// Returns whether a paper's category falls under a configured one: the same category ignoring
+/// case, or a category of the configured archive (`cs.CL` under `cs`).
+fn category_matches(paper_category: &str, configured: &str) -> bool {
+    let paper_category = paper_category.to_ascii_lowercase();
+    let configured = configured.to_ascii_lowercase();
+    paper_category == configured
+        || paper_category
+            .strip_prefix(&configured)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// Lower-case words separated by single spaces, with a space at each end, so that a term
@@ -323,14 +369,16 @@ pub fn empty_notice(local_date: NaiveDate) -> Message {
     ))
 }
 
-/// Shows a digest's next post as the admin asked for it: the local time and UTC.
+/// Shows an instant in the digest's zone and in UTC, the UTC date included when it differs
+/// from the local one: `Tue 18 Aug 2026 01:00 AEST (Mon 17 Aug 15:00 UTC)`.
 fn format_slot(at: DateTime<Utc>, zone: Tz) -> String {
     let local = at.with_timezone(&zone);
-    format!(
-        "{} ({} UTC)",
-        local.format("%a %-d %b %Y %H:%M %Z"),
-        at.format("%H:%M")
-    )
+    let utc = if local.date_naive() == at.date_naive() {
+        at.format("%H:%M UTC")
+    } else {
+        at.format("%a %-d %b %H:%M UTC")
+    };
+    format!("{} ({utc})", local.format("%a %-d %b %Y %H:%M %Z"))
 }
 
 /// The reply to a saved `/digest set`.
@@ -410,12 +458,11 @@ fn describe_one(store: &Store, digest: &Digest, now: DateTime<Utc>) -> Result<St
             ));
         }
     }
-    match store.last_delivery(digest.id)? {
-        Some(d) => {
-            lines.push(format!("Last delivery: {} ({:?})", d.local_date, d.state).to_lowercase())
-        }
-        None => lines.push("Last delivery: none yet".to_string()),
-    }
+    let zone = schedule_of(s).ok().map(|schedule| schedule.zone);
+    lines.push(match store.last_delivery(digest.id)? {
+        Some(delivery) => delivery_line(&delivery, zone),
+        None => "Last delivery: none yet".to_string(),
+    });
     if let Some(error) = &digest.last_error {
         lines.push(format!(
             "Last error: {}",
@@ -423,6 +470,34 @@ fn describe_one(store: &Store, digest: &Digest, now: DateTime<Utc>) -> Result<St
         ));
     }
     Ok(lines.join("\n"))
+}
+
+/// Describes the latest delivery slot of a digest for `/digest show`.
+fn delivery_line(delivery: &Delivery, zone: Option<Tz>) -> String {
+    let date = delivery.local_date.format("%a %-d %b %Y");
+    let when = |at: DateTime<Utc>| match zone {
+        Some(zone) => format_slot(at, zone),
+        None => at.format("%a %-d %b %Y %H:%M UTC").to_string(),
+    };
+    match delivery.state {
+        DeliveryState::Sent => format!(
+            "Last delivery: {date}, {} papers posted {}",
+            delivery.paper_ids.len(),
+            delivery
+                .finished_at
+                .map_or_else(String::new, |at| format!("at {}", when(at)))
+        ),
+        DeliveryState::Empty => format!("Last delivery: {date}, no paper matched"),
+        DeliveryState::Failed => format!(
+            "Last delivery: {date}, failed: {}",
+            crate::text::escape_markdown(delivery.error.as_deref().unwrap_or("unknown error"))
+        ),
+        DeliveryState::Claimed => format!(
+            "Last delivery: {date}, started at {} and not finished yet; it is retried while \
+             it is within the catch-up time",
+            when(delivery.claimed_at)
+        ),
+    }
 }
 
 /// The messages the next post of a channel's digest would have, for `/digest preview`.
@@ -519,6 +594,92 @@ mod tests {
         r.count = Some(26);
         let error = validate(&r).unwrap_err().to_string();
         assert!(error.contains("1 to 25"), "{error}");
+    }
+
+    /// Validates `request` changed by `edit` and returns the error message.
+    fn rejection(edit: impl FnOnce(&mut DigestRequest)) -> String {
+        let mut r = request();
+        edit(&mut r);
+        validate(&r).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn each_invalid_option_says_what_is_accepted() {
+        let cases: Vec<(String, &str)> = vec![
+            (rejection(|r| r.time = "9pm".into()), "21:00"),
+            (rejection(|r| r.time = "noon".into()), "HH:MM"),
+            (rejection(|r| r.zone = "EST".into()), "America/New_York"),
+            (rejection(|r| r.zone = "GMT+1".into()), "IANA"),
+            (
+                rejection(|r| r.weekdays = Some("mon-fryday".into())),
+                "mon-fri",
+            ),
+            (rejection(|r| r.count = Some(0)), "from 1 to 25"),
+            (rejection(|r| r.min_upvotes = Some(-1)), "from 0 to 100000"),
+            (rejection(|r| r.dedupe_days = Some(91)), "from 0 to 90"),
+            (
+                rejection(|r| r.weekend = Some("sunday".into())),
+                "best_of_week or skip",
+            ),
+            (
+                rejection(|r| r.categories = Some("cs.CL, biology".into())),
+                "cs.CL",
+            ),
+            (
+                rejection(|r| r.keywords = Some(vec!["x"; 21].join(","))),
+                "at most 20",
+            ),
+            (
+                rejection(|r| r.exclude = Some("a".repeat(61))),
+                "at most 60 characters",
+            ),
+        ];
+        for (message, accepted) in cases {
+            assert!(message.contains(accepted), "{message}");
+        }
+    }
+
+    #[test]
+    fn stored_zone_is_the_iana_name() {
+        let mut r = request();
+        r.zone = "america/new york".into();
+        assert_eq!(validate(&r).unwrap().zone, "America/New_York");
+        r.zone = "UTC+2".into();
+        assert!(validate(&r).is_err());
+    }
+
+    #[test]
+    fn categories_take_archives_and_subjects() {
+        let mut r = request();
+        r.categories = Some("CS.CL, hep-th, stat".into());
+        let settings = validate(&r).unwrap();
+        assert_eq!(settings.categories, vec!["cs.CL", "hep-th", "stat"]);
+        for bad in ["cs.", "physics.optics.x", "computer science", "cs.C1"] {
+            assert!(parse_category(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn archive_matches_its_categories_only() {
+        assert!(category_matches("cs.CL", "cs"));
+        assert!(category_matches("cs.CL", "CS.cl"));
+        assert!(!category_matches("cs.CL", "cs.C"));
+        assert!(!category_matches("astro-ph.GA", "astro"));
+    }
+
+    #[test]
+    fn slot_shows_utc_date_when_it_differs() {
+        let at = DateTime::parse_from_rfc3339("2026-08-18T21:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            format_slot(at, chrono_tz::Australia::Sydney),
+            "Wed 19 Aug 2026 07:00 AEST (Tue 18 Aug 21:00 UTC)"
+        );
+        assert_eq!(
+            format_slot(at, chrono_tz::Europe::London),
+            "Tue 18 Aug 2026 22:00 BST (21:00 UTC)"
+        );
     }
 
     #[test]

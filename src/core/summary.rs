@@ -412,7 +412,7 @@ fn cosine(a: &TermCounts, b: &TermCounts) -> f64 {
 /// "Finally, in this paper," are removed one at a time.
 static LEADING_CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(in this (paper|work|study|article|letter|note|thesis)|here|to (this|that) end|specifically|in particular|moreover|furthermore|finally|additionally|in addition|however|thus|therefore|hence|consequently|as a result|overall|concretely|lastly|instead|in contrast|to (address|tackle|solve|overcome|alleviate|mitigate|fill) (this|these|that|those|such)( \w+){0,4}|motivated by (this|these)( \w+){0,3})\s*,\s*",
+        r"(?i)^(in this (paper|work|study|article|letter|note|thesis)|here|to (this|that) end|specifically|in particular|moreover|furthermore|finally|additionally|in addition|however|thus|therefore|hence|consequently|as a result|overall|concretely|lastly|instead|in contrast|(in order )?to (address|tackle|solve|overcome|alleviate|mitigate|fill) (this|these|that|those|such)( \w+){0,4}|motivated by (this|these)( \w+){0,3})\s*,\s*",
     )
     .expect("connective pattern is valid")
 });

@@ -3,3 +3,4 @@
 
 pub mod arxiv;
 pub mod hf;
+pub mod llm;

@@ -104,6 +104,7 @@ impl DeliveryState {
     }
 }
 
+/// The delivery slot of one digest on one local date.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Delivery {
     pub digest_id: i64,
@@ -112,7 +113,12 @@ pub struct Delivery {
     pub nonce: String,
     pub claimed_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Keys of the papers chosen for the slot, in posting order.
     pub paper_ids: Vec<String>,
+    /// When `paper_ids` was fixed; `None` until the papers are chosen.
+    pub composed_at: Option<DateTime<Utc>>,
+    /// Ids of the slot's messages that Discord confirmed, in posting order.
+    pub message_ids: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -120,8 +126,8 @@ const DIGEST_COLUMNS: &str = "id, guild_id, channel_id, post_time, zone, weekday
      min_upvotes, keywords, exclude_keywords, categories, dedupe_days, weekend_policy, \
      announce_empty, enabled, failing_reason, last_error, updated_at";
 
-const DELIVERY_COLUMNS: &str =
-    "digest_id, local_date, state, nonce, claimed_at, finished_at, paper_ids, error";
+const DELIVERY_COLUMNS: &str = "digest_id, local_date, state, nonce, claimed_at, finished_at, \
+     paper_ids, error, composed_at, message_ids";
 
 fn to_json(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
@@ -292,6 +298,44 @@ impl Store {
         Ok((delivery, inserted > 0))
     }
 
+    /// Fixes the papers of a claimed slot, so that a resend after a restart posts the same ones.
+    pub fn record_composition(
+        &mut self,
+        digest_id: i64,
+        local_date: NaiveDate,
+        paper_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE deliveries SET paper_ids = ?3, composed_at = ?4 \
+                 WHERE digest_id = ?1 AND local_date = ?2",
+            )?
+            .execute(params![
+                digest_id,
+                local_date.to_string(),
+                to_json(paper_ids),
+                ts(now)
+            ])?;
+        Ok(())
+    }
+
+    /// Appends the id of a message Discord confirmed to its slot, so that a resend skips it.
+    pub fn record_message_sent(
+        &mut self,
+        digest_id: i64,
+        local_date: NaiveDate,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE deliveries SET message_ids = json_insert(message_ids, '$[#]', ?3) \
+                 WHERE digest_id = ?1 AND local_date = ?2",
+            )?
+            .execute(params![digest_id, local_date.to_string(), message_id])?;
+        Ok(())
+    }
+
     /// Records how a claimed slot ended.
     pub fn finish_delivery(
         &mut self,
@@ -458,6 +502,8 @@ struct RawDelivery {
     finished_at: Option<String>,
     paper_ids: String,
     error: Option<String>,
+    composed_at: Option<String>,
+    message_ids: String,
 }
 
 impl RawDelivery {
@@ -471,6 +517,8 @@ impl RawDelivery {
             finished_at: r.get(5)?,
             paper_ids: r.get(6)?,
             error: r.get(7)?,
+            composed_at: r.get(8)?,
+            message_ids: r.get(9)?,
         })
     }
 
@@ -489,6 +537,8 @@ impl RawDelivery {
             claimed_at: parse_ts(&self.claimed_at)?,
             finished_at: self.finished_at.as_deref().map(parse_ts).transpose()?,
             paper_ids: from_json(&self.paper_ids),
+            composed_at: self.composed_at.as_deref().map(parse_ts).transpose()?,
+            message_ids: from_json(&self.message_ids),
             error: self.error,
         })
     }
@@ -530,6 +580,32 @@ mod tests {
         assert!(!second);
         assert_eq!(existing.nonce, "n1");
         assert_eq!(existing.state, DeliveryState::Claimed);
+    }
+
+    #[test]
+    fn delivery_progress_is_kept_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 8, 18, 7, 0, 0).unwrap();
+        let digest = store.upsert_digest(&settings(), None, now).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 8, 18).unwrap();
+        let (fresh, _) = store.claim_delivery(digest.id, date, "n1", now).unwrap();
+        assert_eq!(fresh.composed_at, None);
+        assert!(fresh.message_ids.is_empty());
+
+        let papers = vec!["2608.00002".to_string(), "2608.00001".to_string()];
+        store
+            .record_composition(digest.id, date, &papers, now)
+            .unwrap();
+        store.record_message_sent(digest.id, date, "111").unwrap();
+        store.record_message_sent(digest.id, date, "222").unwrap();
+
+        let (resumed, fresh_claim) = store.claim_delivery(digest.id, date, "n2", now).unwrap();
+        assert!(!fresh_claim);
+        assert_eq!(resumed.composed_at, Some(now));
+        assert_eq!(resumed.paper_ids, papers);
+        assert_eq!(resumed.message_ids, vec!["111", "222"]);
+        assert_eq!(resumed.state, DeliveryState::Claimed);
     }
 
     #[test]

@@ -21,6 +21,22 @@ pub struct BotSetup {
     pub check_interval_secs: u64,
     pub catch_up_minutes: i64,
     pub max_concurrent_sends: usize,
+    /// `arxiv.base_url`; unset leaves arXiv lookups off.
+    pub arxiv_base_url: Option<String>,
+    /// The `[llm]` section, if any.
+    pub llm: Option<LlmSetup>,
+    /// Extra environment variables of the bot process, such as an LLM API key.
+    pub env: Vec<(String, String)>,
+}
+
+/// The `[llm]` section of a bot's config.
+#[derive(Clone, Debug)]
+pub struct LlmSetup {
+    pub base_url: String,
+    pub model: String,
+    pub timeout_secs: u64,
+    /// `llm.api_key_env`: the name of the variable that contains the key.
+    pub api_key_env: Option<String>,
 }
 
 impl BotSetup {
@@ -34,6 +50,9 @@ impl BotSetup {
             check_interval_secs: 1,
             catch_up_minutes: 180,
             max_concurrent_sends: 8,
+            arxiv_base_url: None,
+            llm: None,
+            env: Vec::new(),
         }
     }
 
@@ -52,6 +71,18 @@ impl BotSetup {
             text.push_str(&format!(
                 "\n[huggingface]\nbase_url = {hf:?}\ningest_days = 1\ningest_interval_minutes = 60\n"
             ));
+        }
+        if let Some(arxiv) = &self.arxiv_base_url {
+            text.push_str(&format!("\n[arxiv]\nbase_url = {arxiv:?}\n"));
+        }
+        if let Some(llm) = &self.llm {
+            text.push_str(&format!(
+                "\n[llm]\nbase_url = {:?}\nmodel = {:?}\ntimeout_secs = {}\n",
+                llm.base_url, llm.model, llm.timeout_secs
+            ));
+            if let Some(name) = &llm.api_key_env {
+                text.push_str(&format!("api_key_env = {name:?}\n"));
+            }
         }
         text
     }
@@ -77,6 +108,7 @@ impl BotProcess {
             .env("DISCORD_TOKEN", &setup.token)
             .env("RUST_LOG", "debug,serenity=info,h2=info,hyper=info,hyper_util=info,rustls=info,tungstenite=info,tokio_tungstenite=info,reqwest=info")
             .env("NO_COLOR", "1")
+            .envs(setup.env.iter().map(|(name, value)| (name.as_str(), value.as_str())))
             .env_remove("HTTPS_PROXY")
             .env_remove("HTTP_PROXY")
             .stdin(Stdio::null())

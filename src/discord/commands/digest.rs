@@ -66,7 +66,7 @@ pub async fn digest_set(
     #[description = "Leave out papers matching any of these comma-separated words"]
     #[max_length = 300]
     exclude: Option<String>,
-    #[description = "arXiv categories to follow, comma-separated, such as cs.CL, cs.LG"]
+    #[description = "arXiv categories, comma-separated, such as cs.CL, cs.LG, or cs for all of cs"]
     #[max_length = 200]
     categories: Option<String>,
     #[description = "Days to post on: mon-fri, mon,wed,fri, weekdays or daily (default daily)"]
