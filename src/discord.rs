@@ -126,7 +126,7 @@ async fn check_gateway_url(client: &serenity::Client, proxied: bool) -> anyhow::
 /// Starts the periodic ingest: the `huggingface.ingest_days` most recent dates now, then every
 /// `huggingface.ingest_interval_minutes`. Each date retries transient failures on its own (see
 /// [`crate::ingest::RetryPolicy`]); a date that still fails keeps its stored papers until the
-/// next run, and the log says when that is.
+/// next run, and the log names the time of that run.
 fn spawn_ingest_loop(
     config: &Config,
     store: SharedStore,

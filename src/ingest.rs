@@ -153,9 +153,9 @@ pub fn recent_dates(last: NaiveDate, days: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// How the ingest of one date retries failures that can pass on their own: server errors
-/// (5xx and 408), rate limits (429), timeouts and broken connections. Invalid or oversized
-/// responses and other 4xx statuses are not retried, because asking again returns the same.
+/// Retry settings for the ingest of one date. Failures that can pass on their own are retried:
+/// server errors (5xx and 408), rate limits (429), timeouts and broken connections. Invalid or
+/// oversized responses and other 4xx statuses are not, because a new request returns the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 turns retrying off.
@@ -163,14 +163,15 @@ pub struct RetryPolicy {
     /// Wait before the first retry. Each later wait doubles, up to `max_delay`.
     pub first_delay: StdDuration,
     pub max_delay: StdDuration,
-    /// Longest `Retry-After` that is honoured. A 429 asking for a longer wait ends the
-    /// date's attempts, and the next ingest run asks again.
+    /// Longest `Retry-After` that is honoured. A 429 requesting a longer wait ends the
+    /// date's attempts, and the next ingest run requests the date again.
     pub max_retry_after: StdDuration,
 }
 
 impl Default for RetryPolicy {
-    /// Three retries after 2, 4 and 8 s, and a `Retry-After` of up to two minutes: a failing
-    /// date costs at most about three minutes plus four request timeouts.
+    /// Three retries after 2, 4 and 8 s, and a `Retry-After` of up to two minutes. A failing
+    /// date costs four request timeouts plus 14 s of waits, or up to 6 min when every retry
+    /// follows a 429 that requests the full two minutes.
     fn default() -> Self {
         RetryPolicy {
             max_retries: 3,
@@ -203,7 +204,7 @@ impl RetryPolicy {
     }
 }
 
-/// Whether asking again may succeed.
+/// Returns whether a new request may succeed.
 fn is_transient(error: &HfError) -> bool {
     match error {
         HfError::Timeout { .. }
@@ -215,7 +216,7 @@ fn is_transient(error: &HfError) -> bool {
     }
 }
 
-/// The wait a 429 asked for in `Retry-After` (or the `RateLimit` header).
+/// Returns the wait a 429 requested in `Retry-After` (or the `RateLimit` header).
 fn requested_wait(error: &HfError) -> Option<StdDuration> {
     match error {
         HfError::RateLimited { retry_after, .. } => *retry_after,
@@ -242,7 +243,7 @@ pub async fn ingest_dates(
     ingest_dates_with(store, client, dates, &RetryPolicy::default()).await
 }
 
-/// Fetches each date from the Hugging Face API and stores it, retrying as `policy` says. A
+/// Fetches each date from the Hugging Face API and stores it, retrying as `policy` sets. A
 /// date that still fails leaves the store's earlier data for it untouched.
 pub async fn ingest_dates_with(
     store: &SharedStore,
@@ -283,7 +284,7 @@ async fn ingest_date(
     result.unwrap_or_else(|e| UnitReport::failed(date.to_string(), e.to_string()))
 }
 
-/// Fetches one day, retrying transient failures. The error text says how many attempts were
+/// Fetches one day, retrying transient failures. The error text names how many attempts were
 /// made and, when a retry was possible but not made, why.
 async fn fetch_day_with_retries(
     client: &HfClient,

@@ -249,7 +249,8 @@ const DOT: &str = " · ";
 ///
 /// Providers send URLs with surrounding whitespace or embedded newlines, so the URL is
 /// trimmed and rejected when whitespace, control characters or `<>"` and backticks remain.
-/// Brackets and parentheses are percent-encoded so that they cannot end the link early.
+/// Brackets and parentheses are percent-encoded so that they cannot end the link early, and
+/// `@` so that no `@everyone` or `@here` stands in a message even inside a URL.
 fn link_target(raw: &str) -> Option<String> {
     let url = raw.trim();
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
@@ -263,7 +264,8 @@ fn link_target(raw: &str) -> Option<String> {
         .replace('(', "%28")
         .replace(')', "%29")
         .replace('[', "%5B")
-        .replace(']', "%5D");
+        .replace(']', "%5D")
+        .replace('@', "%40");
     Some(encoded)
 }
 

@@ -1,7 +1,7 @@
 //! Ingest against a fake Hugging Face that fails in the ways a real API does: server errors,
 //! rate limits with `Retry-After`, timeouts, cut-off JSON, HTML error pages and items that are
 //! not objects. After each fault the store must still hold the last good data, the log must
-//! say what failed and what happens next, and retries must stay bounded.
+//! name what failed and what happens next, and retries must stay bounded.
 
 mod common;
 mod support;
@@ -283,13 +283,13 @@ async fn timeouts_are_retried_a_bounded_number_of_times() {
     assert!(error.contains("timed out"), "{error}");
     assert!(error.contains("after 4 attempts"), "{error}");
     assert_eq!(world.requests_since(seen).len(), 4);
-    // Four timeouts of 0.3 s and 0.7 s of backoff; far less than one slow answer of 5 s each.
+    // Four timeouts of 0.3 s and 0.7 s of backoff; far less than one slow response of 5 s each.
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     assert_eq!(day_rows(&world.db), before);
 }
 
 #[tokio::test]
-async fn slow_answer_within_the_timeout_is_stored() {
+async fn slow_response_within_timeout_is_stored() {
     let world = World::start().await;
     world
         .hf
@@ -374,7 +374,7 @@ async fn client_error_status_is_not_retried() {
 }
 
 #[tokio::test]
-async fn day_of_string_items_keeps_the_last_good_day() {
+async fn string_items_keep_last_good_day() {
     let world = World::start().await;
     let before = world.ingest_good_day().await;
     let (logs, _guard) = LogCapture::start();
@@ -487,7 +487,7 @@ async fn command_line_ingest_reports_the_fault_and_keeps_data() {
 /// every request with 503. It retries with backoff, logs each retry and when the next ingest
 /// is, keeps the stored papers and keeps answering commands meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bot_survives_an_outage_and_says_what_happens_next() {
+async fn bot_survives_outage_and_logs_next_ingest() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bot.db");
     let hf = FakeHf::start().await;

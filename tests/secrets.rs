@@ -1,6 +1,6 @@
-//! Secrets stay secret: the bot token and the language-model API key never reach a log line,
-//! even at trace level for every target, nor a `Debug` print of the configuration; and the
-//! configuration commands refuse members without Manage Server.
+//! Secrets stay secret. The bot token and the language-model API key reach no log line, even at
+//! trace level for every target, and no `Debug` print of the configuration. The configuration
+//! commands reject members without Manage Server.
 
 mod common;
 mod support;
@@ -84,7 +84,8 @@ fn config_debug_hides_the_token_and_key() {
 
 // ---- A whole run at trace level ----
 
-/// A fake OpenAI-compatible endpoint that records the `Authorization` header of each request.
+/// Starts a fake OpenAI-compatible endpoint that records the `Authorization` header of each
+/// request.
 async fn start_fake_llm() -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = Arc::clone(&seen);
@@ -164,28 +165,28 @@ impl Lines {
     }
 }
 
-/// The local `HH:MM` of the next minute that is at least 20 seconds away.
+/// Returns the local `HH:MM` of the next minute that is at least 20 seconds away.
 fn time_a_minute_ahead() -> String {
     let zone: chrono_tz::Tz = ZONE.parse().unwrap();
     let soon = (Utc::now() + ChronoDuration::seconds(80)).with_timezone(&zone);
     format!("{:02}:{:02}", soon.hour(), soon.minute())
 }
 
-async fn answer(discord: &FakeDiscord, id: u64, what: &str, log: &Lines) -> RecordedRequest {
+async fn answer(discord: &FakeDiscord, id: u64, command: &str, log: &Lines) -> RecordedRequest {
     discord
         .wait_for(
             |r| r.interaction_id == Some(id) && r.path.ends_with("/callback"),
             Duration::from_secs(10),
         )
         .await
-        .unwrap_or_else(|| panic!("no answer to {what}:\n{}", log.text()))
+        .unwrap_or_else(|| panic!("no answer to {command}:\n{}", log.text()))
 }
 
 /// Runs the bot with `RUST_LOG=trace` through connecting, an ingest, commands (one of which
 /// calls the language model with the key), a digest post and a shutdown by SIGTERM, then
 /// searches everything it wrote for the token and the key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn trace_logs_of_a_full_run_hold_no_secret() {
+async fn trace_logs_hold_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bot.db");
     let discord = FakeDiscord::start_with(FakeConfig {
@@ -347,7 +348,7 @@ async fn trace_logs_of_a_full_run_hold_no_secret() {
 
 // ---- Configuration commands need Manage Server ----
 
-/// Every column of every digest row, to compare the table before and after.
+/// Reads every column of every digest row, to compare the table before and after.
 fn digest_table(db: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut statement = conn.prepare("SELECT * FROM digests ORDER BY id").unwrap();
@@ -365,7 +366,7 @@ fn digest_table(db: &Path) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn configuration_commands_refuse_members() {
+async fn configuration_commands_reject_members() {
     let dir = tempfile::tempdir().unwrap();
     let discord = FakeDiscord::start().await;
     let mut setup = BotSetup::new(&dir.path().join("bot.db"), &discord.proxy_url(), TOKEN);
@@ -441,23 +442,26 @@ async fn configuration_commands_refuse_members() {
     for (_, interaction) in &attempts {
         discord.send_interaction(interaction);
     }
-    for (what, interaction) in &attempts {
+    for (attempt, interaction) in &attempts {
         let reply = discord
             .wait_for(
                 |r| r.interaction_id == Some(interaction.id) && r.path.ends_with("/callback"),
                 Duration::from_secs(10),
             )
             .await
-            .unwrap_or_else(|| panic!("no answer to /digest {what}:\n{}", bot.log_text()));
+            .unwrap_or_else(|| panic!("no answer to /digest {attempt}:\n{}", bot.log_text()));
         let data = &reply.body.as_ref().unwrap()["data"];
-        assert_eq!(data["flags"], 64, "/digest {what}: not ephemeral: {data}");
+        assert_eq!(
+            data["flags"], 64,
+            "/digest {attempt}: not ephemeral: {data}"
+        );
         assert!(
             data.to_string().contains("Manage Server"),
-            "/digest {what}: {data}"
+            "/digest {attempt}: {data}"
         );
         assert!(
             data["embeds"].as_array().is_none_or(|e| e.is_empty()),
-            "/digest {what} showed content: {data}"
+            "/digest {attempt} showed content: {data}"
         );
     }
 

@@ -239,7 +239,11 @@ pub async fn run(db: &Path, commands: usize) -> Result<LoadOutcome> {
         .iter()
         .filter(|r| r.interaction_id.is_some() && r.status >= 400)
         .count();
-    let server_side = parse_finished(&bot.log());
+    let log = bot.log();
+    let server_side = parse_finished(&log);
+    let log_path = db.with_extension("bot.log");
+    std::fs::write(&log_path, log.join("\n"))
+        .with_context(|| format!("cannot write the bot log to {}", log_path.display()))?;
     let violations = discord.violations();
     bot.stop().await;
 
@@ -306,11 +310,12 @@ impl LoadOutcome {
 
         println!("\n== load ==");
         println!(
-            "sent {} interactions in {:.2} s; unanswered {}; first response later than 3 s: {}; \
+            "sent {} interactions in {:.2} s; without an accepted first response within 3 s: {} \
+             ({} late responses that the fake accepted, the rest rejected as late or never sent); \
              rejected interaction requests: {}; fake Discord violations: {}",
             self.sent,
             self.send_span.as_secs_f64(),
-            self.unanswered,
+            self.unanswered + self.over_deadline,
             self.over_deadline,
             self.rejected_callbacks,
             self.violations.len()

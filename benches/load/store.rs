@@ -46,9 +46,15 @@ pub fn million_store(
     let generated = papers.saturating_sub(corpus.real.len() + TODAY_PAPERS);
     let slots = corpus::plan_generated(generated, 20_261_204, &corpus.real_ids());
     let mut store = Store::open(&path)?;
-    let observed_at = Utc::now();
     let mut inserted = 0;
     for_each_chunk(&corpus, &slots, |chunk| {
+        // Each chunk is observed when its newest paper came out, as a store filled over the
+        // years would be. Observed today, all million snapshots would fall inside every
+        // trending window, which no real store has.
+        let observed_at = chunk
+            .last()
+            .and_then(|paper| paper.published)
+            .unwrap_or_else(Utc::now);
         inserted += store.bulk_insert(chunk, observed_at)?;
         if inserted % 200_000 < CHUNK {
             eprintln!(

@@ -25,8 +25,8 @@ pub const GENERATED_SHORT_MAX_CHARS: usize = 400;
 /// Maximum length of a generated detailed summary in characters.
 pub const GENERATED_DETAILED_MAX_CHARS: usize = 1500;
 
-/// Maximum abstract length sent to the model, in characters. Abstracts on arXiv are limited
-/// to 1920 characters, so this only bounds hostile or malformed data.
+/// Maximum abstract length sent to the model, in characters. Real abstracts are much shorter,
+/// so this only bounds malformed or hostile data.
 const PROMPT_ABSTRACT_MAX_CHARS: usize = 6000;
 
 const SYSTEM_PROMPT: &str = "You summarise research papers for researchers. Use only the \
@@ -223,6 +223,8 @@ pub async fn summarize(
     let model = llm.client.model().to_string();
     let label = format!("summary by the language model {model}");
     let (id, key, cached_model) = (paper.id.clone(), length_key(length), model.clone());
+    // NOTE: the cache key ignores the abstract, so a summary outlives a new arXiv version
+    // whose abstract changed.
     let cached = store
         .run(move |s| s.generated_summary(&id, key, &cached_model))
         .await?;

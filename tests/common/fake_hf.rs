@@ -1,6 +1,6 @@
 //! A fake Hugging Face Daily Papers API on 127.0.0.1 that serves saved responses by date,
-//! paginated with `limit` and `p` as the real API does, and can answer with scripted faults:
-//! server errors, rate limits, slow answers, cut-off JSON, HTML error pages and items that are
+//! paginated with `limit` and `p` as the real API does, and can respond with scripted faults:
+//! server errors, rate limits, slow responses, cut-off JSON, HTML error pages and items that are
 //! not objects.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::Value;
 
-/// A scripted way for the fake to answer a request instead of serving the day normally.
+/// A scripted response that replaces the normal listing of a day.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HfFault {
     /// This status (500, 503, …) with a JSON `{"error": …}` body, as the Hub sends errors.
@@ -49,7 +49,7 @@ pub struct HfRequest {
     pub page: usize,
     /// When the request arrived.
     pub at: Instant,
-    /// The fault that answered it, if any.
+    /// The fault that replaced the response, if any.
     pub fault: Option<HfFault>,
 }
 
@@ -143,7 +143,7 @@ impl FakeHf {
         });
     }
 
-    /// Every `date` asked for, in order, one entry per request.
+    /// Returns every requested `date`, in order, one entry per request.
     pub fn requested_dates(&self) -> Vec<String> {
         self.requests().into_iter().map(|r| r.date).collect()
     }
