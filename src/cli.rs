@@ -199,7 +199,14 @@ impl From<crate::config::ConfigError> for CliError {
 
 impl From<crate::store::StoreError> for CliError {
     fn from(error: crate::store::StoreError) -> Self {
-        CliError::Internal(anyhow::Error::new(error))
+        use crate::store::StoreError;
+        match error {
+            // A path that is not a usable store is the caller's to fix.
+            StoreError::Open { .. } | StoreError::Migrate { .. } | StoreError::CreateDir { .. } => {
+                CliError::User(error.to_string())
+            }
+            other => CliError::Internal(anyhow::Error::new(other)),
+        }
     }
 }
 
@@ -244,8 +251,24 @@ fn init_tracing(bot: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .try_init();
+}
+
+/// Stderr for the log, with every known secret blanked out: serenity and reqwest errors can
+/// quote what a server sent back, and a misbehaving proxy may echo the token.
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(crate::config::redact_secrets(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -266,6 +289,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 fn open_store(config: &Config) -> Result<Store, CliError> {
     Ok(Store::open(&config.store.path)?)
+}
+
+/// Opens a store that must already exist, so a mistyped `--db` is reported instead of
+/// answered with "no match" from a new, empty store.
+fn open_existing_store(config: &Config) -> Result<Store, CliError> {
+    let path = &config.store.path;
+    if !path.exists() {
+        return Err(CliError::User(format!(
+            "there is no store at {}; check --db or store.path, or create it with `paperboy ingest`",
+            path.display()
+        )));
+    }
+    open_store(config)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -336,7 +372,7 @@ fn ingest_from_api(
 }
 
 fn trending_command(config: &Config, args: TrendingArgs) -> Result<(), CliError> {
-    let store = open_store(config)?;
+    let store = open_existing_store(config)?;
     let window = Window::from(args.window);
     let end = core::trending_end(args.date, Utc::now());
     let entries = core::trending(&store, window, end, args.limit as usize)?;
@@ -358,7 +394,7 @@ fn trending_command(config: &Config, args: TrendingArgs) -> Result<(), CliError>
 }
 
 fn search_command(config: &Config, args: SearchArgs) -> Result<(), CliError> {
-    let store = open_store(config)?;
+    let store = open_existing_store(config)?;
     let query = args.query.join(" ");
     let page = args.page.saturating_sub(1) as usize;
     let outcome = core::search(&store, &query, page, args.limit as usize)?;

@@ -42,14 +42,44 @@ pub enum ConfigError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
+/// Values of every [`Secret`] made in this process, so the log writer can blank them out
+/// even when a library prints one inside an error message.
+static KNOWN_SECRETS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Secrets shorter than this are not blanked out of the log, since short strings would match
+/// ordinary text.
+const MIN_REDACTED_LEN: usize = 8;
+
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        if value.len() >= MIN_REDACTED_LEN {
+            if let Ok(mut known) = KNOWN_SECRETS.write() {
+                if !known.contains(&value) {
+                    known.push(value.clone());
+                }
+            }
+        }
+        Secret(value)
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Replaces every known secret in `text` with `<redacted>`.
+pub fn redact_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    let Ok(known) = KNOWN_SECRETS.read() else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for secret in known.iter() {
+        if out.contains(secret.as_str()) {
+            out = std::borrow::Cow::Owned(out.replace(secret.as_str(), "<redacted>"));
+        }
+    }
+    out
 }
 
 impl fmt::Debug for Secret {
@@ -232,12 +262,19 @@ impl Config {
         })?;
         toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.message().to_string(),
+            message: describe_toml_error(&text, &e),
         })
     }
 
     /// Checks every value that serde's types do not already check.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        check_guild_ids(&self.discord.guild_ids)?;
+        if self.store.path.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "store.path",
+                message: "the path is empty; name a file such as paperboy.db".to_string(),
+            });
+        }
         check_url("huggingface.base_url", self.huggingface.base_url.as_deref())?;
         check_url("arxiv.base_url", self.arxiv.base_url.as_deref())?;
         check_url("discord.rest_proxy", self.discord.rest_proxy.as_deref())?;
@@ -285,9 +322,18 @@ impl Config {
             1,
             64,
         )?;
+        if self.digest.catch_up_minutes < 0 {
+            return Err(ConfigError::Invalid {
+                key: "digest.catch_up_minutes",
+                message: format!(
+                    "{} is out of range; use a value from 0 to 1440",
+                    self.digest.catch_up_minutes
+                ),
+            });
+        }
         check_range(
             "digest.catch_up_minutes",
-            self.digest.catch_up_minutes.max(0) as u64,
+            self.digest.catch_up_minutes as u64,
             0,
             1440,
         )?;
@@ -387,6 +433,31 @@ impl Config {
     }
 }
 
+/// Names the line a TOML error points at, since the parser's own message often leaves out
+/// the key (as in "invalid type: string, expected u64").
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let start = span.start.min(text.len());
+    let line_number = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_number - 1).unwrap_or("").trim();
+    format!("line {line_number} (`{line}`): {message}")
+}
+
+fn check_guild_ids(ids: &[u64]) -> Result<(), ConfigError> {
+    if ids.contains(&0) {
+        return Err(ConfigError::Invalid {
+            key: "discord.guild_ids",
+            message: "0 is not a server ID; copy the ID from Discord (Developer Mode, then \
+                      right-click the server)"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 fn check_url(key: &'static str, value: Option<&str>) -> Result<(), ConfigError> {
     let Some(value) = value else {
         return Ok(());
@@ -418,6 +489,16 @@ fn check_range(key: &'static str, value: u64, min: u64, max: u64) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_secrets_are_blanked_out_of_text() {
+        let _secret = Secret::new("tok-1234567890");
+        assert_eq!(
+            redact_secrets("401: Bot tok-1234567890 rejected"),
+            "401: Bot <redacted> rejected"
+        );
+        assert_eq!(redact_secrets("nothing here"), "nothing here");
+    }
 
     #[test]
     fn secret_debug_is_redacted() {

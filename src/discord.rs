@@ -66,6 +66,7 @@ pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
     let store = SharedStore::new(store);
 
     let http = discord_http(&token, config.discord.rest_proxy.as_deref())?;
+    check_token(&http).await?;
     let framework = commands::framework(Data {
         store: store.clone(),
         config: Arc::clone(&config),
@@ -109,14 +110,35 @@ pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
     outcome
 }
 
+/// Asks Discord who the bot is, so that a wrong token or an unreachable endpoint is reported
+/// plainly before the gateway connects.
+async fn check_token(http: &Http) -> anyhow::Result<()> {
+    use serenity::{Error as SerenityError, HttpError};
+    match http.get_current_user().await {
+        Ok(user) => {
+            tracing::info!(bot = %user.name, bot_id = user.id.get(), "token accepted");
+            Ok(())
+        }
+        Err(SerenityError::Http(HttpError::UnsuccessfulRequest(response)))
+            if response.status_code.as_u16() == 401 =>
+        {
+            bail!("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN or discord.token_file")
+        }
+        Err(error) => Err(anyhow::anyhow!(
+            "cannot reach Discord to check the bot token: {}",
+            crate::error::chain(&error)
+        )),
+    }
+}
+
 /// Refuses to go on when serenity fell back to Discord's public gateway although a proxy is
 /// configured, which happens when the proxy's `GET /gateway` fails.
 async fn check_gateway_url(client: &serenity::Client, proxied: bool) -> anyhow::Result<()> {
     let url = client.ws_url.lock().await.clone();
     if proxied && url.starts_with(DISCORD_FALLBACK_GATEWAY) {
         bail!(
-            "the Discord proxy did not answer GET /gateway, so serenity fell back to {url}; \
-             check discord.rest_proxy"
+            "serenity could not get the gateway URL through discord.rest_proxy and fell back \
+             to {url}; check that the proxy serves GET /api/v10/gateway"
         );
     }
     tracing::info!(gateway = %url, "gateway URL resolved");

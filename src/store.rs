@@ -21,7 +21,7 @@ pub use digests::{
     Delivery, DeliveryState, Digest, DigestSettings, WeekendPolicy, DEFAULT_DEDUPE_DAYS,
 };
 pub use papers::{SnapshotPoint, UpsertStats};
-pub use search::{SearchHit, SearchSort, StoreQuery};
+pub use search::{SearchHit, SearchSort, SearchTerm, StoreQuery};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,13 +30,10 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the store at {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("cannot migrate the store to the current schema: {0}")]
-    Migrate(#[from] rusqlite_migration::Error),
+    #[error("cannot open the store at {path}: {reason}; check --db or store.path")]
+    Open { path: PathBuf, reason: String },
+    #[error("cannot update the schema of the store at {path}: {reason}")]
+    Migrate { path: PathBuf, reason: String },
     #[error("store query failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("the store holds a value it cannot read ({what}): {value}")]
@@ -77,15 +74,19 @@ impl Store {
                 source,
             })?;
         }
-        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+        if path.as_os_str().is_empty() {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                reason: "the path is empty".to_string(),
+            });
+        }
+        let open_error = |e: rusqlite::Error| StoreError::Open {
             path: path.to_path_buf(),
-            source,
-        })?;
-        configure(&conn).map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        migrations().to_latest(&mut conn)?;
+            reason: short_reason(&e),
+        };
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        configure(&conn).map_err(open_error)?;
+        migrate(&mut conn, path)?;
         tracing::debug!(path = %path.display(), "store opened");
         Ok(Store {
             conn,
@@ -102,6 +103,41 @@ impl Store {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Applies pending migrations. Two processes that open a new store at once can both see it
+/// unmigrated; the loser's attempt fails on the tables the winner created, so it retries and
+/// then finds the schema current.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let mut last_error = None;
+    for attempt in 0..5u64 {
+        match migrations().to_latest(conn) {
+            Ok(()) => return Ok(()),
+            Err(error) => {
+                tracing::debug!(attempt, error = %error, "migration failed; retrying");
+                last_error = Some(error);
+                std::thread::sleep(Duration::from_millis(50 * (attempt + 1)));
+            }
+        }
+    }
+    let reason = match last_error {
+        Some(rusqlite_migration::Error::RusqliteError { err, .. }) => short_reason(&err),
+        Some(other) => other.to_string(),
+        None => "unknown error".to_string(),
+    };
+    Err(StoreError::Migrate {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// SQLite's own description of an error, without the repeated code rusqlite appends.
+fn short_reason(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) if !message.is_empty() => message.clone(),
+        rusqlite::Error::SqliteFailure(code, _) => code.to_string(),
+        other => other.to_string(),
     }
 }
 

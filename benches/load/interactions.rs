@@ -13,9 +13,8 @@ use crate::report::{mib, millis, Latencies};
 use crate::support::payloads::{GUILD_ID, TOKEN};
 use crate::support::{BuiltInteraction, FakeDiscord, InteractionBuilder};
 
-/// Interactions sent per batch, and the pause between batches: 1,000 take about 2.5 s.
+/// Interactions sent at once; the batches are spread evenly over the send time.
 const BATCH: usize = 20;
-const BATCH_PAUSE: Duration = Duration::from_millis(50);
 
 /// Discord's deadline for the first response to an interaction.
 const DEADLINE: Duration = Duration::from_secs(3);
@@ -75,7 +74,11 @@ const PARTIALS: &[&str] = &[
     "22",
 ];
 
-const WINDOWS: &[&str] = &["today", "this week", "this month"];
+/// `/trending`'s window and `/summary`'s length are choice options, which Discord sends as
+/// the index of the chosen value: 0, 1, 2 for today, this week, this month, and 0, 1 for
+/// short, detailed.
+const WINDOWS: u64 = 3;
+const LENGTHS: u64 = 2;
 
 /// The kind of one sent interaction, for per-kind figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,7 +104,7 @@ fn build(n: usize) -> (Kind, BuiltInteraction) {
         }
         9..=11 => {
             let built = InteractionBuilder::slash("trending")
-                .option("window", json!(pick(WINDOWS)))
+                .option("window", json!(n as u64 % WINDOWS))
                 .build();
             (Kind::Trending, built)
         }
@@ -112,10 +115,9 @@ fn build(n: usize) -> (Kind, BuiltInteraction) {
             (Kind::Paper, built)
         }
         15..=16 => {
-            let length = if n % 2 == 0 { "short" } else { "detailed" };
             let built = InteractionBuilder::slash("summary")
                 .option("id", json!(pick(PAPER_IDS)))
-                .option("length", json!(length))
+                .option("length", json!(n as u64 % LENGTHS))
                 .build();
             (Kind::Summary, built)
         }
@@ -146,7 +148,10 @@ pub struct LoadOutcome {
     violations: Vec<String>,
 }
 
-pub async fn run(db: &Path, commands: usize) -> Result<LoadOutcome> {
+/// Runs the bot on `db`, measures it idle, then sends `commands` interactions spread evenly
+/// over `send_time` and waits for their answers.
+pub async fn run(db: &Path, commands: usize, send_time: Duration) -> Result<LoadOutcome> {
+    let batch_pause = send_time.mul_f64(BATCH as f64 / commands.max(1) as f64);
     let papers = paperboy::store::Store::open(db)?.paper_count()?;
     let discord = FakeDiscord::start().await;
     let bot = Bot::start(db, &discord.proxy_url(), TOKEN, GUILD_ID)?;
@@ -186,7 +191,7 @@ pub async fn run(db: &Path, commands: usize) -> Result<LoadOutcome> {
         discord.send_interaction(&interaction);
         sent.push((kind, interaction.id));
         if (n + 1) % BATCH == 0 {
-            tokio::time::sleep(BATCH_PAUSE).await;
+            tokio::time::sleep(batch_pause).await;
             peak_rss = peak_rss.max(bot.memory()?.rss_kib);
         }
     }

@@ -27,6 +27,7 @@ mod report;
 mod store;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -35,6 +36,7 @@ usage: cargo bench --bench load -- [options]
   --only NAME       run one part: load (with footprint) or fanout (default: both)
   --papers N        papers in the store of the load part (default 1000000)
   --commands N      interactions sent in the load part (default 1000)
+  --send-seconds S  time over which they are sent, evenly (default 2.5)
   --digests N       digests posted in the fan-out part (default 10000)
   --rate N          global requests per second the fake allows in the fan-out (default 50)
   --dir PATH        where the stores are built (default target/load-bench)
@@ -45,6 +47,7 @@ pub struct Options {
     pub only: Option<String>,
     pub papers: usize,
     pub commands: usize,
+    pub send_seconds: f64,
     pub digests: usize,
     pub rate: u32,
     pub dir: PathBuf,
@@ -76,6 +79,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
         only: None,
         papers: 1_000_000,
         commands: 1_000,
+        send_seconds: 2.5,
         digests: 10_000,
         rate: 50,
         dir: root.join("target/load-bench"),
@@ -93,6 +97,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
             "--only" => options.only = Some(value()?.clone()),
             "--papers" => options.papers = number(arg, value()?)?,
             "--commands" => options.commands = number(arg, value()?)?,
+            "--send-seconds" => options.send_seconds = number(arg, value()?)?,
             "--digests" => options.digests = number(arg, value()?)?,
             "--rate" => options.rate = number(arg, value()?)?,
             "--dir" => options.dir = PathBuf::from(value()?),
@@ -122,7 +127,8 @@ async fn run(options: &Options) -> Result<()> {
     if wanted("load") {
         let db =
             store::million_store(&options.dir, &options.corpus, options.papers, options.reuse)?;
-        let outcome = interactions::run(&db, options.commands).await?;
+        let send_time = Duration::from_secs_f64(options.send_seconds.max(0.0));
+        let outcome = interactions::run(&db, options.commands, send_time).await?;
         outcome.print();
     }
     if wanted("fanout") {

@@ -16,17 +16,24 @@
 //! | `sort:date`, `sort:upvotes` | order other than relevance |
 //! | an arXiv ID or URL | that paper |
 //!
-//! Every word reaches SQLite's FTS5 inside double quotes, so characters FTS5 treats as syntax
-//! (`- : ( ) ^ * "` and the words AND, OR, NOT, NEAR) can never cause a syntax error.
+//! `-author:` and `-cat:` leave out an author or a category; a prefix needs at least
+//! [`MIN_PREFIX_CHARS`] letters or digits before the `*`.
+//!
+//! The store quotes every word before it reaches SQLite's FTS5, so characters FTS5 treats as
+//! syntax (`- : ( ) ^ * "` and the words AND, OR, NOT, NEAR) can never cause a syntax error.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::UserError;
 use crate::ids::{self, PaperRef};
-use crate::store::{SearchSort, StoreQuery};
+use crate::store::{SearchSort, SearchTerm, StoreQuery};
 
 /// Longest query accepted, in characters. Long enough for a pasted title plus filters.
 pub const MAX_QUERY_CHARS: usize = 300;
+
+/// Shortest prefix accepted before a `*`, counted in the last word. The index lists every word
+/// that starts with the prefix, and one or two letters start a large share of all words.
+pub const MIN_PREFIX_CHARS: usize = 3;
 
 /// What a query asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,23 +41,6 @@ pub enum SearchTarget {
     /// The query is an arXiv ID or a paper URL: go straight to that paper.
     Paper(PaperRef),
     Query(StoreQuery),
-}
-
-/// One searchable unit of the query.
-#[derive(Debug, Clone, PartialEq)]
-enum Term {
-    Word(String),
-    Prefix(String),
-    Phrase(String),
-}
-
-impl Term {
-    fn to_fts(&self) -> String {
-        match self {
-            Term::Word(w) | Term::Phrase(w) => quote(w),
-            Term::Prefix(w) => format!("{} *", quote(w)),
-        }
-    }
 }
 
 /// A raw token from the scanner: its text, whether it was quoted, and a `-` before it.
@@ -95,11 +85,8 @@ fn blank_query() -> UserError {
 
 #[derive(Default)]
 struct QueryBuilder {
-    /// Alternatives joined by OR; each is a list of terms joined by AND.
-    groups: Vec<Vec<Term>>,
-    excluded: Vec<Term>,
-    authors: Vec<String>,
     query: StoreQuery,
+    /// Set by `OR`: the next term starts a new alternative.
     pending_or: bool,
 }
 
@@ -111,19 +98,20 @@ impl QueryBuilder {
         }
         if !token.quoted {
             if let Some((key, value)) = token.text.split_once(':') {
-                if self.apply_filter(key, value)? {
+                if self.apply_filter(key, value, token.negated)? {
                     return Ok(());
                 }
             }
         }
-        let Some(term) = to_term(&token) else {
+        let Some(term) = to_term(&token)? else {
             return Ok(());
         };
+        let groups = &mut self.query.any_of;
         if token.negated {
-            self.excluded.push(term);
-        } else if self.pending_or || self.groups.is_empty() {
-            self.groups.push(vec![term]);
-        } else if let Some(last) = self.groups.last_mut() {
+            self.query.excluded.push(term);
+        } else if self.pending_or || groups.is_empty() {
+            groups.push(vec![term]);
+        } else if let Some(last) = groups.last_mut() {
             last.push(term);
         }
         self.pending_or = false;
@@ -131,16 +119,38 @@ impl QueryBuilder {
     }
 
     /// Applies `key:value` when `key` is a filter name; returns false for other text with a
-    /// colon (such as `BERT:` or `10:1`), which is searched as words.
-    fn apply_filter(&mut self, key: &str, value: &str) -> Result<bool, UserError> {
+    /// colon (such as `BERT:` or `10:1`), which is searched as words. A leading `-` leaves out
+    /// an author or a category; other filters cannot be negated.
+    fn apply_filter(&mut self, key: &str, value: &str, negated: bool) -> Result<bool, UserError> {
         let value = value.trim_matches('"').trim();
-        match key.to_ascii_lowercase().as_str() {
-            "author" | "au" | "by" => {
-                if !value.is_empty() {
-                    self.authors.push(value.to_string());
+        let key = key.to_ascii_lowercase();
+        let query = &mut self.query;
+        match (key.as_str(), negated) {
+            ("author" | "au" | "by", _) => {
+                let names = if negated {
+                    &mut query.excluded_authors
+                } else {
+                    &mut query.authors
+                };
+                if has_word(value) {
+                    names.push(value.to_string());
                 }
             }
-            "cat" | "category" => self.query.categories.push(parse_category(value)?),
+            ("cat" | "category", false) => query.categories.push(parse_category(value)?),
+            ("cat" | "category", true) => query.excluded_categories.push(parse_category(value)?),
+            ("since" | "from" | "after" | "until" | "to" | "before" | "has" | "sort", true) => {
+                return Err(UserError::new(format!(
+                    "`-{key}:` cannot be negated: only author: and cat: can. Remove the `-`."
+                )))
+            }
+            _ => return self.apply_value_filter(&key, value),
+        }
+        Ok(true)
+    }
+
+    /// Applies the filters that take one value: dates, `has:` and `sort:`.
+    fn apply_value_filter(&mut self, key: &str, value: &str) -> Result<bool, UserError> {
+        match key {
             "since" | "from" | "after" => self.query.since = Some(parse_date(value, false)?),
             "until" | "to" | "before" => self.query.until = Some(parse_date(value, true)?),
             "has" if value.eq_ignore_ascii_case("code") => self.query.has_code = true,
@@ -156,43 +166,29 @@ impl QueryBuilder {
     }
 
     fn finish(self) -> Result<SearchTarget, UserError> {
-        let mut query = self.query;
-        let mut parts: Vec<String> = Vec::new();
-
-        let groups: Vec<String> = self
-            .groups
-            .iter()
-            .filter(|g| !g.is_empty())
-            .map(|g| g.iter().map(Term::to_fts).collect::<Vec<_>>().join(" AND "))
-            .collect();
-        match groups.len() {
-            0 => {}
-            1 => parts.push(groups[0].clone()),
-            _ => parts.push(format!("({})", groups.join(") OR ("))),
+        let query = self.query;
+        let has_positive_text =
+            !query.any_of.is_empty() || !query.authors.is_empty() || !query.categories.is_empty();
+        let has_exclusions = !query.excluded.is_empty() || !query.excluded_authors.is_empty();
+        if has_exclusions && !has_positive_text {
+            return Err(UserError::new(
+                "A search needs at least one word, author or category to look for besides the \
+                 excluded (-word) ones.",
+            ));
         }
-        for author in &self.authors {
-            parts.push(format!("authors : {}", quote(author)));
-        }
-
-        let has_filters = !query.categories.is_empty()
+        let has_filters = !query.excluded_categories.is_empty()
             || query.since.is_some()
             || query.until.is_some()
             || query.has_code;
-        if parts.is_empty() && !self.excluded.is_empty() {
-            return Err(UserError::new(
-                "A search needs at least one word to look for besides the excluded (-word) ones.",
-            ));
-        }
-        if parts.is_empty() && !has_filters {
+        if !has_positive_text && !has_filters {
             return Err(blank_query());
         }
-
-        if !parts.is_empty() {
-            let mut expr = parts.join(" AND ");
-            for term in &self.excluded {
-                expr = format!("({expr}) NOT {}", term.to_fts());
+        if let (Some(since), Some(until)) = (query.since, query.until) {
+            if since > until {
+                return Err(UserError::new(format!(
+                    "since:{since} is after until:{until}, so no paper can match. Swap the dates."
+                )));
             }
-            query.fts = Some(expr);
         }
         Ok(SearchTarget::Query(query))
     }
@@ -247,7 +243,8 @@ fn scan(input: &str) -> Vec<Token> {
 }
 
 /// Turns a token into a term, or `None` when it holds nothing searchable (only punctuation).
-fn to_term(token: &Token) -> Option<Term> {
+/// Control characters, NUL included, count as spaces.
+fn to_term(token: &Token) -> Result<Option<SearchTerm>, UserError> {
     let cleaned: String = token
         .text
         .chars()
@@ -255,26 +252,32 @@ fn to_term(token: &Token) -> Option<Term> {
         .collect();
     let cleaned = cleaned.trim();
     if token.quoted {
-        return has_word(cleaned).then(|| Term::Phrase(cleaned.to_string()));
+        return Ok(has_word(cleaned).then(|| SearchTerm::Phrase(cleaned.to_string())));
     }
     let core = cleaned.trim_end_matches('*');
     if !has_word(core) {
-        return None;
+        return Ok(None);
     }
-    if core.len() < cleaned.len() && core.chars().last().is_some_and(char::is_alphanumeric) {
-        return Some(Term::Prefix(core.to_string()));
+    let is_prefix =
+        core.len() < cleaned.len() && core.chars().last().is_some_and(char::is_alphanumeric);
+    if !is_prefix {
+        return Ok(Some(SearchTerm::Word(core.to_string())));
     }
-    Some(Term::Word(core.to_string()))
+    let last_word = core
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or(core);
+    if last_word.chars().count() < MIN_PREFIX_CHARS {
+        return Err(UserError::new(format!(
+            "`{cleaned}` is too short a prefix: type at least {MIN_PREFIX_CHARS} letters before \
+             the *, or the whole word without it."
+        )));
+    }
+    Ok(Some(SearchTerm::Prefix(core.to_string())))
 }
 
 fn has_word(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
-}
-
-/// Quotes text as an FTS5 string; inside quotes every character is literal but `"`, which
-/// is doubled.
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn parse_category(value: &str) -> Result<String, UserError> {
@@ -318,8 +321,6 @@ pub fn parse_date(value: &str, end_of_period: bool) -> Result<NaiveDate, UserErr
         .ok_or_else(invalid)
 }
 
-use chrono::Datelike;
-
 fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
     let (next_year, next_month) = if month == 12 {
         (year + 1, 1)
@@ -343,51 +344,86 @@ fn parse_sort(value: &str) -> Result<SearchSort, UserError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use SearchTerm::{Phrase, Prefix, Word};
 
-    fn fts(input: &str) -> Option<String> {
-        match parse_query(input).unwrap() {
-            SearchTarget::Query(q) => q.fts,
-            SearchTarget::Paper(p) => panic!("parsed as paper {p:?}"),
+    fn query(input: &str) -> StoreQuery {
+        match parse_query(input) {
+            Ok(SearchTarget::Query(q)) => q,
+            other => panic!("`{input}` did not parse as a search: {other:?}"),
         }
     }
 
+    fn word(text: &str) -> SearchTerm {
+        Word(text.to_string())
+    }
+
     #[test]
-    fn words_are_quoted_and_joined() {
+    fn words_form_one_group() {
         assert_eq!(
-            fts("diffusion video").as_deref(),
-            Some("\"diffusion\" AND \"video\"")
+            query("diffusion video").any_of,
+            vec![vec![word("diffusion"), word("video")]]
         );
     }
 
     #[test]
-    fn syntax_characters_stay_inside_quotes() {
+    fn syntax_characters_stay_in_words() {
         assert_eq!(
-            fts("self-attention: (NEAR) ^x").as_deref(),
-            Some("\"self-attention:\" AND \"(NEAR)\" AND \"^x\"")
+            query("self-attention: (NEAR) ^x").any_of,
+            vec![vec![word("self-attention:"), word("(NEAR)"), word("^x")]]
         );
     }
 
     #[test]
     fn phrase_prefix_or_and_exclusion() {
+        let q = query("\"state space\" transform* OR rlhf -survey");
         assert_eq!(
-            fts("\"state space\" transform* OR rlhf -survey").as_deref(),
-            Some("((\"state space\" AND \"transform\" *) OR (\"rlhf\")) NOT \"survey\"")
+            q.any_of,
+            vec![
+                vec![Phrase("state space".into()), Prefix("transform".into())],
+                vec![word("rlhf")]
+            ]
         );
+        assert_eq!(q.excluded, vec![word("survey")]);
     }
 
     #[test]
     fn filters_are_structured() {
-        let SearchTarget::Query(q) =
-            parse_query("author:\"yann lecun\" cat:cs.CL since:2025-06 has:code sort:date")
-                .unwrap()
-        else {
-            panic!("expected a query");
-        };
-        assert_eq!(q.fts.as_deref(), Some("authors : \"yann lecun\""));
+        let q = query("author:\"yann lecun\" cat:cs.CL since:2025-06 has:code sort:date");
+        assert!(q.any_of.is_empty());
+        assert_eq!(q.authors, vec!["yann lecun".to_string()]);
         assert_eq!(q.categories, vec!["cs.CL".to_string()]);
         assert_eq!(q.since, NaiveDate::from_ymd_opt(2025, 6, 1));
         assert!(q.has_code);
         assert_eq!(q.sort, SearchSort::Date);
+    }
+
+    #[test]
+    fn author_and_category_can_be_excluded() {
+        let q = query("diffusion -author:smith -cat:cs.CV");
+        assert_eq!(q.excluded_authors, vec!["smith".to_string()]);
+        assert_eq!(q.excluded_categories, vec!["cs.CV".to_string()]);
+        assert!(q.authors.is_empty());
+        assert!(q.categories.is_empty());
+    }
+
+    #[test]
+    fn other_filters_cannot_be_negated() {
+        for input in ["diffusion -since:2024", "x -has:code", "x -sort:date"] {
+            assert!(parse_query(input).is_err(), "{input}");
+        }
+    }
+
+    #[test]
+    fn reversed_date_range_is_rejected() {
+        let error = parse_query("llm since:2025 until:2024").unwrap_err();
+        assert!(error.0.contains("Swap"), "{}", error.0);
+    }
+
+    #[test]
+    fn short_prefix_is_rejected() {
+        assert!(parse_query("a*").is_err());
+        assert!(parse_query("self-a*").is_err());
+        assert!(parse_query("gpt*").is_ok());
     }
 
     #[test]
@@ -402,20 +438,175 @@ mod tests {
     fn blank_and_long_queries_are_user_errors() {
         assert!(parse_query("   ").is_err());
         assert!(parse_query("\"\" - * ()").is_err());
-        assert!(parse_query(&"a".repeat(MAX_QUERY_CHARS + 1)).is_err());
+        assert!(parse_query("-survey").is_err());
+        let long = parse_query(&"a".repeat(MAX_QUERY_CHARS + 1)).unwrap_err();
+        assert!(long.0.contains(&MAX_QUERY_CHARS.to_string()), "{}", long.0);
     }
 
     #[test]
     fn ids_go_to_the_paper() {
-        assert!(matches!(
-            parse_query("arXiv:2401.12345v2").unwrap(),
-            SearchTarget::Paper(_)
-        ));
+        for input in [
+            "arXiv:2401.12345v2",
+            "https://arxiv.org/abs/2401.12345",
+            "https://huggingface.co/papers/2401.12345",
+            "https://www.alphaxiv.org/abs/2401.12345",
+        ] {
+            assert!(
+                matches!(parse_query(input), Ok(SearchTarget::Paper(_))),
+                "{input}"
+            );
+        }
     }
 
     #[test]
-    fn quotes_inside_words_are_escaped() {
-        let expr = fts("it\"s").unwrap();
-        assert!(expr.starts_with("\"it\""));
+    fn quotes_inside_words_stay_in_the_word() {
+        assert_eq!(query("it\"s").any_of, vec![vec![word("it\"s")]]);
+    }
+
+    /// Inputs that must parse as searches without an error.
+    const HOSTILE: &[&str] = &[
+        "nul\0byte",
+        "\u{1F680} rocket launch \u{1F525}",
+        "\u{05E9}\u{05DC}\u{05D5}\u{05DD} \u{0639}\u{0627}\u{0644}\u{0645}",
+        "\u{202E}reversed\u{202C} text",
+        "cafe\u{0301} na\u{0308}ive",
+        "AND OR NOT NEAR",
+        "NEAR(a b, 3)",
+        "\"unclosed phrase",
+        "title: abstract: col:value",
+        "x:y:z",
+        "^start",
+        "{title abstract}: gan",
+        "'single' `tick` \\back\\slash",
+        "中文 检索",
+        "a OR OR b",
+        "OR",
+    ];
+
+    #[test]
+    fn hostile_strings_parse_or_fail_politely() {
+        for input in HOSTILE {
+            match parse_query(input) {
+                Ok(SearchTarget::Query(_)) | Ok(SearchTarget::Paper(_)) => {}
+                Err(error) => assert!(!error.0.is_empty(), "{input:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn operator_words_are_plain_words() {
+        let q = query("AND NOT NEAR");
+        assert_eq!(q.any_of, vec![vec![word("AND"), word("NOT"), word("NEAR")]]);
+    }
+
+    #[test]
+    fn column_like_tokens_are_words() {
+        let q = query("title:gan abstract:");
+        assert_eq!(q.any_of, vec![vec![word("title:gan"), word("abstract:")]]);
+    }
+
+    #[test]
+    fn nul_is_a_space() {
+        assert_eq!(query("nul\0byte").any_of, vec![vec![word("nul byte")]]);
+    }
+
+    mod against_a_store {
+        use super::*;
+        use crate::core::{search as run_search, SearchOutcome};
+        use crate::error::Error;
+        use crate::ids::ArxivId;
+        use crate::paper::Paper;
+        use crate::store::Store;
+        use chrono::{TimeZone, Utc};
+        use proptest::prelude::*;
+
+        fn store() -> (tempfile::TempDir, Store) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+            let papers: Vec<Paper> = (1..=30)
+                .map(|n| {
+                    let id = ArxivId::from_key(&format!("2501.{n:05}")).unwrap();
+                    let mut p = Paper::new(
+                        id,
+                        format!("Diffusion model number {n} for caf\u{e9} video"),
+                        "We study attention, NEAR operators and \u{1F680} launches.",
+                    );
+                    p.authors = vec!["Yann LeCun".into(), format!("Author {n}")];
+                    p.categories = vec!["cs.CV".into()];
+                    p.published = Utc.with_ymd_and_hms(2025, 1, n, 0, 0, 0).single();
+                    p.upvotes = Some(i64::from(n));
+                    p
+                })
+                .collect();
+            let at = Utc.with_ymd_and_hms(2025, 2, 1, 0, 0, 0).unwrap();
+            store.upsert_papers(&papers, at).unwrap();
+            (dir, store)
+        }
+
+        fn outcome(store: &Store, input: &str) -> Result<SearchOutcome, Error> {
+            run_search(store, input, 0, 10)
+        }
+
+        #[test]
+        fn hostile_strings_never_fail_the_store() {
+            let (_dir, store) = store();
+            for input in HOSTILE {
+                if let Err(error) = outcome(&store, input) {
+                    assert!(error.is_user_error(), "{input:?}: {error:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn filters_apply_to_every_alternative() {
+            let (_dir, store) = store();
+            let Ok(SearchOutcome::Hits { hits, .. }) =
+                outcome(&store, "diffusion OR video author:nobody")
+            else {
+                panic!("expected hits");
+            };
+            assert!(hits.is_empty(), "{hits:?}");
+        }
+
+        #[test]
+        fn category_filter_ignores_case() {
+            let (_dir, store) = store();
+            let Ok(SearchOutcome::Hits { hits, .. }) = outcome(&store, "cat:cs.cv") else {
+                panic!("expected hits");
+            };
+            assert_eq!(hits.len(), 10);
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_string_is_a_search_or_a_user_error(input in "\\PC{0,80}") {
+                let (_dir, store) = store();
+                if let Err(error) = outcome(&store, &input) {
+                    prop_assert!(error.is_user_error(), "{:?}: {:?}", input, error);
+                }
+            }
+
+            #[test]
+            fn syntax_soup_is_a_search_or_a_user_error(
+                parts in proptest::collection::vec(
+                    prop_oneof![
+                        Just("\"".to_string()), Just("*".to_string()), Just("-".to_string()),
+                        Just("OR".to_string()), Just("NOT".to_string()), Just("(".to_string()),
+                        Just(")".to_string()), Just(":".to_string()), Just("author:".to_string()),
+                        Just("cat:".to_string()), Just("since:".to_string()), Just("^".to_string()),
+                        Just("\0".to_string()), Just(" ".to_string()), "[a-z\u{e9}\u{1F680}]{1,6}",
+                    ],
+                    0..24,
+                )
+            ) {
+                let input = parts.concat();
+                let (_dir, store) = store();
+                if let Err(error) = outcome(&store, &input) {
+                    prop_assert!(error.is_user_error(), "{:?}: {:?}", input, error);
+                }
+            }
+        }
     }
 }

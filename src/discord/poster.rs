@@ -15,6 +15,7 @@
 //! between Discord creating a message and step 3 storing its id, followed by a restart after
 //! that window but within `digest.catch_up_minutes`, posts that message twice.
 
+mod pacing;
 mod rest;
 mod send;
 

@@ -67,7 +67,11 @@ impl Store {
         papers: &[Paper],
         observed_at: DateTime<Utc>,
     ) -> Result<UpsertStats, StoreError> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE takes the write lock up front, so a second writer waits out the busy
+        // timeout instead of failing when its read lock cannot be upgraded.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut stats = UpsertStats::default();
         for paper in papers {
             upsert_one(&tx, paper, observed_at, &mut stats)?;

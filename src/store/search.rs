@@ -1,10 +1,25 @@
 //! Full-text search over the `papers_fts` index, with the filters that `core::search` parses.
+//!
+//! A search runs in three steps, chosen so that its time depends on the size of a page and not
+//! on how many papers contain a word (BENCHMARKS.md has the measurements):
+//!
+//! 1. The text becomes an FTS5 expression in which every word is a quoted phrase, so no user
+//!    text reaches the FTS5 parser unquoted.
+//! 2. The index returns matching rows newest first and stops after [`CANDIDATES`] rows that
+//!    pass the filters. Rowids grow with insertion, so "newest" means most recently stored.
+//!    When fewer rows match, every match is ranked.
+//! 3. `paperboy_rank` (see `rank.rs`) scores each candidate with BM25 and field weights, from
+//!    document frequencies measured on the newest [`PROBE`] matches of each phrase (exact when
+//!    fewer match). FTS5's own `bm25()` would count every match of every phrase first.
 
-use chrono::{DateTime, NaiveDate, Utc};
+mod bulk;
+mod rank;
+mod suggest;
+
+use chrono::NaiveDate;
 use rusqlite::types::Value;
-use rusqlite::{params, OptionalExtension};
 
-use super::papers::{load_paper, ts};
+use super::papers::load_paper;
 use super::{Store, StoreError};
 use crate::paper::Paper;
 
@@ -12,7 +27,7 @@ use crate::paper::Paper;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SearchSort {
-    /// BM25 with field weights; ties go to the more upvoted, then the newer paper.
+    /// BM25 with field weights; near ties go to the more upvoted, then the newer paper.
     #[default]
     Relevance,
     /// Newest first.
@@ -21,13 +36,30 @@ pub enum SearchSort {
     Upvotes,
 }
 
-/// A search the store can run: an FTS5 expression built only from quoted phrases (so no user
-/// text reaches the FTS5 parser unquoted) plus structured filters.
+/// One searchable unit of a query, as the user typed it (without quotes or `*`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchTerm {
+    Word(String),
+    /// Words starting with this text.
+    Prefix(String),
+    /// Words in this order, side by side.
+    Phrase(String),
+}
+
+/// A search the store can run. The store quotes every term itself, so any text is safe here.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoreQuery {
-    /// A safe FTS5 MATCH expression, or `None` for a filter-only search.
-    pub fts: Option<String>,
+    /// Alternatives joined by OR; each is a list of terms that must all match. Empty for a
+    /// search by filters alone.
+    pub any_of: Vec<Vec<SearchTerm>>,
+    /// Terms that must not match.
+    pub excluded: Vec<SearchTerm>,
+    /// Author names (or parts of them), each of which must match an author.
+    pub authors: Vec<String>,
+    pub excluded_authors: Vec<String>,
+    /// arXiv categories the paper must all have, compared without regard to case.
     pub categories: Vec<String>,
+    pub excluded_categories: Vec<String>,
     pub since: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub has_code: bool,
@@ -37,12 +69,31 @@ pub struct StoreQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
     pub paper: Paper,
-    /// BM25 score as FTS5 reports it (lower is better); `None` for filter-only searches.
-    pub bm25: Option<f64>,
+    /// The BM25 score (higher is better); `None` when the search ranked nothing, as with
+    /// filters alone or another order than relevance.
+    pub score: Option<f64>,
 }
 
-/// BM25 weights of the indexed columns, in index order: title, keywords, abstract, authors.
-const BM25: &str = "bm25(papers_fts, 10.0, 5.0, 2.0, 1.0)";
+/// Most matching rows a text search ranks: the newest ones when more match. Ranking a
+/// candidate costs about a microsecond, so this bounds a search to a few milliseconds.
+pub const CANDIDATES: usize = 1000;
+
+/// Matches of a phrase read to measure its document frequency. Below this the count is exact;
+/// above it, the frequency is extrapolated from how far back the newest `PROBE` matches reach.
+pub const PROBE: usize = 500;
+
+/// Scores within this ratio of each other are treated as tied and ordered by upvotes, then
+/// date, so that among equally relevant papers the popular and recent ones come first.
+const TIE_RATIO: f64 = 1.02;
+
+/// A matching paper before it is loaded.
+#[derive(Debug, Clone)]
+struct Candidate {
+    key: String,
+    score: Option<f64>,
+    upvotes: i64,
+    date: Option<String>,
+}
 
 impl Store {
     /// Runs a search and returns one page of hits plus whether more hits follow.
@@ -52,43 +103,202 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<SearchHit>, bool), StoreError> {
-        let (sql, params) = build_sql(query, offset, limit + 1);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?))
-        })?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let (key, bm25) = row?;
-            if let Some(paper) = load_paper(&self.conn, &key)? {
-                hits.push(SearchHit { paper, bm25 });
+        let candidates = match Expression::build(query) {
+            Some(expression) => self.text_candidates(query, &expression, offset + limit + 1)?,
+            None => self.filter_candidates(query, offset, limit + 1)?,
+        };
+        let page: Vec<Candidate> = candidates.into_iter().skip(offset).collect();
+        let more = page.len() > limit;
+        let mut hits = Vec::with_capacity(limit);
+        for candidate in page.into_iter().take(limit) {
+            if let Some(paper) = load_paper(&self.conn, &candidate.key)? {
+                hits.push(SearchHit {
+                    paper,
+                    score: candidate.score,
+                });
             }
         }
-        let more = hits.len() > limit;
-        hits.truncate(limit);
         Ok((hits, more))
+    }
+
+    /// Ranks the newest matches of a text search and returns them best first; the first
+    /// `wanted` are exact, the rest may be left out.
+    fn text_candidates(
+        &self,
+        query: &StoreQuery,
+        expression: &Expression,
+        wanted: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let ranked = query.sort == SearchSort::Relevance && expression.has_scored_phrase();
+        let mut params: Vec<Value> = Vec::new();
+        let score = if ranked {
+            for phrase in &expression.phrases {
+                params.push(Value::Real(self.document_frequency(phrase)?));
+            }
+            let slots = vec!["?"; expression.phrases.len()].join(", ");
+            format!("{}(papers_fts, {slots})", rank::NAME)
+        } else {
+            "NULL".to_string()
+        };
+        params.push(Value::Text(expression.text.clone()));
+        let mut conditions = vec!["papers_fts MATCH ?".to_string()];
+        if !self.add_rowid_bounds(query, &mut conditions, &mut params)? {
+            return Ok(Vec::new());
+        }
+        add_filters(query, &mut conditions, &mut params);
+        params.push(Value::Integer(CANDIDATES.max(wanted) as i64));
+
+        // CROSS JOIN keeps the index as the outer loop, so rows come in rowid order and the
+        // LIMIT stops the scan.
+        let sql = format!(
+            "SELECT p.id, {score}, COALESCE(p.upvotes, 0), COALESCE(p.published, p.daily_date) \
+             FROM papers_fts CROSS JOIN papers p ON p.rowid = papers_fts.rowid \
+             WHERE {} ORDER BY papers_fts.rowid DESC LIMIT ?",
+            conditions.join(" AND ")
+        );
+        let mut candidates = self.query_candidates(&sql, &params)?;
+        sort_candidates(&mut candidates, query.sort);
+        Ok(candidates)
+    }
+
+    /// A search by filters alone, ordered in SQL (by date unless upvotes were asked for).
+    fn filter_candidates(
+        &self,
+        query: &StoreQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let mut conditions = vec!["1".to_string()];
+        let mut params = Vec::new();
+        add_filters(query, &mut conditions, &mut params);
+        let order = match query.sort {
+            SearchSort::Upvotes => "COALESCE(p.upvotes, 0) DESC, p.id DESC",
+            _ => "COALESCE(p.published, p.daily_date) DESC, COALESCE(p.upvotes, 0) DESC, p.id DESC",
+        };
+        params.push(Value::Integer((offset + limit) as i64));
+        let sql = format!(
+            "SELECT p.id, NULL, COALESCE(p.upvotes, 0), COALESCE(p.published, p.daily_date) \
+             FROM papers p WHERE {} ORDER BY {order} LIMIT ?",
+            conditions.join(" AND ")
+        );
+        self.query_candidates(&sql, &params)
+    }
+
+    fn query_candidates(&self, sql: &str, params: &[Value]) -> Result<Vec<Candidate>, StoreError> {
+        let mut stmt = self.prepare_search(sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok(Candidate {
+                key: r.get(0)?,
+                score: r.get(1)?,
+                upvotes: r.get(2)?,
+                date: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Prepares a search statement, first registering the ranking function on this connection
+    /// if SQLite does not know it yet.
+    fn prepare_search(&self, sql: &str) -> Result<rusqlite::CachedStatement<'_>, StoreError> {
+        match self.conn.prepare_cached(sql) {
+            Err(error) if is_unknown_rank_function(&error) => {
+                rank::register(&self.conn)?;
+                Ok(self.conn.prepare_cached(sql)?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Counts the documents that contain a phrase: exactly up to [`PROBE`], and above that
+    /// extrapolated from the share of rowids that its newest `PROBE` matches span. Phrases
+    /// that do not score get [`rank::NOT_SCORED`] and cost nothing.
+    fn document_frequency(&self, phrase: &Phrase) -> Result<f64, StoreError> {
+        if !phrase.scored {
+            return Ok(rank::NOT_SCORED);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*), min(rowid) FROM (SELECT rowid FROM papers_fts \
+             WHERE papers_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)",
+        )?;
+        let (count, oldest): (i64, Option<i64>) = stmt
+            .query_row(rusqlite::params![phrase.fts, PROBE as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if (count as usize) < PROBE {
+            return Ok(count as f64);
+        }
+        let newest: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(max(rowid), 0) FROM papers")?
+            .query_row([], |r| r.get(0))?;
+        let spanned = (newest - oldest.unwrap_or(newest) + 1).max(1) as f64;
+        Ok(count as f64 * newest.max(1) as f64 / spanned)
+    }
+
+    /// Narrows a dated search to the rowids of papers stored for those months, from the
+    /// `search_months` table that triggers keep. The bounds are a superset (papers stored out of
+    /// date order widen them) and the exact date test still runs. Returns false when no stored
+    /// paper falls in the range.
+    fn add_rowid_bounds(
+        &self,
+        query: &StoreQuery,
+        conditions: &mut Vec<String>,
+        params: &mut Vec<Value>,
+    ) -> Result<bool, StoreError> {
+        if query.since.is_none() && query.until.is_none() {
+            return Ok(true);
+        }
+        let first = query.since.map(|d| d.format("%Y-%m").to_string());
+        let last = query.until.map(|d| d.format("%Y-%m").to_string());
+        let bounds: (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT min(first_rowid), max(last_rowid) FROM search_months \
+                 WHERE (?1 IS NULL OR month >= ?1) AND (?2 IS NULL OR month <= ?2)",
+            )?
+            .query_row(rusqlite::params![first, last], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let (Some(low), Some(high)) = bounds else {
+            return Ok(false);
+        };
+        conditions.push("papers_fts.rowid BETWEEN ? AND ?".to_string());
+        params.push(Value::Integer(low));
+        params.push(Value::Integer(high));
+        Ok(true)
+    }
+
+    /// Merges the full-text indexes into one segment each. Worth running after a large bulk
+    /// insert: a query then reads one doclist per word instead of one per segment.
+    pub fn optimize_search_index(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "INSERT INTO papers_fts (papers_fts) VALUES ('optimize');
+             INSERT INTO papers_title_fts (papers_title_fts) VALUES ('optimize');",
+        )?;
+        Ok(())
     }
 }
 
-fn build_sql(query: &StoreQuery, offset: usize, limit: usize) -> (String, Vec<Value>) {
-    let mut params: Vec<Value> = Vec::new();
-    let mut conditions: Vec<String> = Vec::new();
-
-    let (from, score) = match &query.fts {
-        Some(expr) => {
-            params.push(Value::Text(expr.clone()));
-            conditions.push("papers_fts MATCH ?".to_string());
-            (
-                "papers_fts JOIN papers p ON p.rowid = papers_fts.rowid",
-                BM25.to_string(),
-            )
-        }
-        None => ("papers p", "NULL".to_string()),
+fn is_unknown_rank_function(error: &rusqlite::Error) -> bool {
+    let message = match error {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.as_str(),
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.as_str(),
+        _ => return false,
     };
+    message.contains("no such function") && message.contains(rank::NAME)
+}
 
+/// Adds the exact tests of every filter on `p`, the `papers` row.
+fn add_filters(query: &StoreQuery, conditions: &mut Vec<String>, params: &mut Vec<Value>) {
+    const IN_CATEGORY: &str =
+        "EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(value) = lower(?))";
     for category in &query.categories {
         params.push(Value::Text(category.clone()));
-        conditions.push("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)".into());
+        conditions.push(IN_CATEGORY.to_string());
+    }
+    for category in &query.excluded_categories {
+        params.push(Value::Text(category.clone()));
+        conditions.push(format!("NOT {IN_CATEGORY}"));
     }
     if let Some(since) = query.since {
         params.push(Value::Text(since.to_string()));
@@ -103,185 +313,138 @@ fn build_sql(query: &StoreQuery, offset: usize, limit: usize) -> (String, Vec<Va
     if query.has_code {
         conditions.push("p.github_repo IS NOT NULL".into());
     }
+}
 
-    let order = match (query.sort, query.fts.is_some()) {
-        (SearchSort::Relevance, true) => {
-            format!("round({BM25}, 2), COALESCE(p.upvotes, 0) DESC, p.published DESC, p.id DESC")
-        }
-        (SearchSort::Upvotes, _) => {
-            "COALESCE(p.upvotes, 0) DESC, p.published DESC, p.id DESC".to_string()
-        }
-        _ => "COALESCE(p.published, p.daily_date) DESC, COALESCE(p.upvotes, 0) DESC, p.id DESC"
-            .to_string(),
+/// Orders candidates for the page: by score with near ties broken by upvotes and date, or by
+/// date or upvotes alone. Unranked candidates fall back to date order.
+fn sort_candidates(candidates: &mut [Candidate], sort: SearchSort) {
+    let by_date = |a: &Candidate, b: &Candidate| {
+        b.date
+            .cmp(&a.date)
+            .then(b.upvotes.cmp(&a.upvotes))
+            .then(b.key.cmp(&a.key))
     };
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    params.push(Value::Integer(limit as i64));
-    params.push(Value::Integer(offset as i64));
-    let sql =
-        format!("SELECT p.id, {score} FROM {from} {filter} ORDER BY {order} LIMIT ? OFFSET ?");
-    (sql, params)
-}
-
-impl Store {
-    /// Inserts papers the store lacks, with their authors, index rows and first snapshot, in
-    /// one transaction, and returns how many it inserted. Papers already stored are skipped,
-    /// not merged.
-    ///
-    /// This is the fast path for loading an archive into a new store: it never reads a stored
-    /// paper, where [`Store::upsert_papers`] loads and merges each one. Full-text rowids follow
-    /// the order of `papers`, and search treats a higher rowid as newer (see `CANDIDATES`), so
-    /// give papers oldest first.
-    pub fn bulk_insert(
-        &mut self,
-        papers: &[Paper],
-        observed_at: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
-        let previous: i64 = self
-            .conn
-            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
-        self.conn
-            .pragma_update(None, "cache_size", BULK_CACHE_SIZE)?;
-        let result = self.insert_new_papers(papers, &ts(observed_at));
-        let restored = self.conn.pragma_update(None, "cache_size", previous);
-        let inserted = result?;
-        restored?;
-        Ok(inserted)
-    }
-
-    fn insert_new_papers(&mut self, papers: &[Paper], now: &str) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut inserted = 0;
-        {
-            let mut writer = BulkWriter::new(&tx)?;
-            for paper in papers {
-                if writer.insert(paper, now)? {
-                    inserted += 1;
-                }
-            }
+    match sort {
+        SearchSort::Upvotes => {
+            candidates.sort_by(|a, b| b.upvotes.cmp(&a.upvotes).then_with(|| by_date(a, b)))
         }
-        tx.commit()?;
-        Ok(inserted)
+        SearchSort::Date => candidates.sort_by(by_date),
+        SearchSort::Relevance => candidates.sort_by(|a, b| {
+            score_bucket(b)
+                .cmp(&score_bucket(a))
+                .then(b.upvotes.cmp(&a.upvotes))
+                .then_with(|| by_date(a, b))
+        }),
     }
 }
 
-/// SQLite's page cache during a bulk insert, in KiB (a negative `cache_size` is KiB). The key
-/// index of `papers` and the index segments being merged then stay in memory: at 100,000
-/// papers this cut the insert time by a third against the default of 2 MiB.
-const BULK_CACHE_SIZE: i64 = -256 * 1024;
-
-/// The prepared statements of one bulk insert.
-struct BulkWriter<'t> {
-    paper: rusqlite::Statement<'t>,
-    author: rusqlite::Statement<'t>,
-    fts: rusqlite::Statement<'t>,
-    snapshot: rusqlite::Statement<'t>,
+/// The score on a logarithmic scale with steps of [`TIE_RATIO`]; equal buckets are ties.
+fn score_bucket(candidate: &Candidate) -> i64 {
+    match candidate.score {
+        Some(score) if score > 0.0 => (score.ln() / TIE_RATIO.ln()).round() as i64,
+        _ => i64::MIN,
+    }
 }
 
-impl<'t> BulkWriter<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
-        Ok(BulkWriter {
-            paper: tx.prepare(
-                "INSERT OR IGNORE INTO papers (id, title, abstract, published, daily_date, \
-                   upvotes, num_comments, github_repo, github_stars, project_page, ai_summary, \
-                   ai_keywords, categories, thumbnail, first_seen, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15) \
-                 RETURNING rowid",
-            )?,
-            author: tx.prepare(
-                "INSERT INTO paper_authors (paper_id, position, name) VALUES (?1, ?2, ?3)",
-            )?,
-            fts: tx.prepare(
-                "INSERT INTO papers_fts (rowid, title, keywords, abstract, authors) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?,
-            snapshot: tx.prepare(
-                "INSERT OR IGNORE INTO snapshots (paper_id, taken_at, upvotes, github_stars) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?,
-        })
-    }
+/// The FTS5 expression of a query's text, words, authors and categories, with its phrases in
+/// the order FTS5 numbers them (left to right), which is the order `paperboy_rank` takes their
+/// document frequencies in.
+#[derive(Debug)]
+struct Expression {
+    text: String,
+    phrases: Vec<Phrase>,
+}
 
-    /// Writes one paper; returns false when its key was already stored.
-    fn insert(&mut self, paper: &Paper, now: &str) -> Result<bool, StoreError> {
-        let key = paper.id.key();
-        let rowid: Option<i64> = self
-            .paper
-            .query_row(
-                params![
-                    key,
-                    paper.title,
-                    paper.abstract_text,
-                    paper.published.map(ts),
-                    paper.daily_date.map(|d| d.to_string()),
-                    paper.upvotes,
-                    paper.num_comments,
-                    paper.github_repo,
-                    paper.github_stars,
-                    paper.project_page,
-                    paper.ai_summary,
-                    json_list(&paper.ai_keywords),
-                    json_list(&paper.categories),
-                    paper.thumbnail,
-                    now,
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(rowid) = rowid else {
-            return Ok(false);
+#[derive(Debug)]
+struct Phrase {
+    /// The phrase alone, with its column filter, as an FTS5 expression.
+    fts: String,
+    /// Whether a match adds to the score: categories only filter, and excluded phrases never
+    /// match a result.
+    scored: bool,
+}
+
+impl Expression {
+    /// Builds the expression, or `None` when the query has nothing for the index to match.
+    fn build(query: &StoreQuery) -> Option<Expression> {
+        let mut expression = Expression {
+            text: String::new(),
+            phrases: Vec::new(),
         };
-        for (position, name) in paper.authors.iter().enumerate() {
-            self.author.execute(params![key, position as i64, name])?;
+        let mut parts = Vec::new();
+        let groups: Vec<String> = query
+            .any_of
+            .iter()
+            .filter(|group| !group.is_empty())
+            .map(|group| {
+                let terms: Vec<String> = group
+                    .iter()
+                    .map(|term| expression.phrase(term_fts(term), true))
+                    .collect();
+                format!("({})", terms.join(" AND "))
+            })
+            .collect();
+        if !groups.is_empty() {
+            // Parenthesised as a whole: FTS5's AND binds tighter than OR, and the authors and
+            // categories below must apply to every alternative.
+            parts.push(format!("({})", groups.join(" OR ")));
         }
-        self.fts.execute(params![
-            rowid,
-            paper.title,
-            fts_keywords(paper),
-            paper.abstract_text,
-            paper.authors.join(" ; ")
-        ])?;
-        if paper.upvotes.is_some() || paper.github_stars.is_some() {
-            self.snapshot
-                .execute(params![key, now, paper.upvotes, paper.github_stars])?;
+        for author in &query.authors {
+            parts.push(expression.phrase(format!("authors : {}", quote(author)), true));
         }
-        Ok(true)
+        for category in &query.categories {
+            parts.push(expression.phrase(format!("keywords : {}", quote(category)), false));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let mut text = parts.join(" AND ");
+        for term in &query.excluded {
+            text = format!("({text}) NOT {}", expression.phrase(term_fts(term), false));
+        }
+        for author in &query.excluded_authors {
+            let phrase = expression.phrase(format!("authors : {}", quote(author)), false);
+            text = format!("({text}) NOT {phrase}");
+        }
+        expression.text = text;
+        Some(expression)
+    }
+
+    /// Records a phrase and returns its text for the expression.
+    fn phrase(&mut self, fts: String, scored: bool) -> String {
+        self.phrases.push(Phrase {
+            fts: fts.clone(),
+            scored,
+        });
+        fts
+    }
+
+    fn has_scored_phrase(&self) -> bool {
+        self.phrases.iter().any(|p| p.scored)
     }
 }
 
-/// The `keywords` column of a paper's index row: Hugging Face's keywords, then the arXiv
-/// categories, so that `cs.CL` and "diffusion model" both find it.
-// NOTE: `write_fts` in papers.rs builds the same text; the two must stay identical.
-fn fts_keywords(paper: &Paper) -> String {
-    paper
-        .ai_keywords
-        .iter()
-        .chain(paper.categories.iter())
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ; ")
+fn term_fts(term: &SearchTerm) -> String {
+    match term {
+        SearchTerm::Word(text) | SearchTerm::Phrase(text) => quote(text),
+        SearchTerm::Prefix(text) => format!("{} *", quote(text)),
+    }
 }
 
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
-}
-
-impl Store {
-    /// Merges the full-text index into one segment. Worth running after a large bulk insert:
-    /// queries then read one doclist per term instead of one per segment.
-    pub fn optimize_search_index(&mut self) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO papers_fts (papers_fts) VALUES ('optimize')",
-            [],
-        )?;
-        Ok(())
+/// Quotes text as an FTS5 string. Inside quotes every character is literal except `"`, which
+/// is doubled, so syntax characters and the words AND, OR, NOT and NEAR are searched as text.
+/// Control characters become spaces: SQLite reads the expression as a C string, so a NUL
+/// would end it early and leave the quote open.
+fn quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\"\""),
+            c if c.is_control() => quoted.push(' '),
+            c => quoted.push(c),
+        }
     }
-
-    /// Papers for autocomplete.
-    pub fn suggest_papers(&self, fragment: &str, limit: usize) -> Result<Vec<Paper>, StoreError> {
-        self.suggest_ids(fragment, limit)
-    }
+    quoted.push('"');
+    quoted
 }

@@ -30,6 +30,9 @@ pub fn framework(data: Data) -> poise::Framework<Data, Error> {
             initialize_owners: false,
             ..Default::default()
         })
+        // The builder's own switch overrides the option above; the owner lookup is a REST call
+        // that no command needs.
+        .initialize_owners(false)
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");

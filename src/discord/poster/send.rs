@@ -137,6 +137,7 @@ impl DigestSender {
         let mut retry = RetryState::new(options);
         loop {
             self.pause.wait().await;
+            super::pacing::wait_turn().await;
             let error = match self.post(target.channel_id, message).await {
                 Ok(id) => return Ok(id),
                 Err(error) => error,
