@@ -124,7 +124,7 @@ fn summarize_parts(
         .filter(|text| !text.is_empty());
     let Some(ai_summary) = ai_summary else {
         return Summary {
-            text: extractive_summary_with_title(title, abstract_text, length),
+            text: readable(&extractive_summary_with_title(title, abstract_text, length)),
             source: SummarySource::Extractive,
         };
     };
@@ -141,9 +141,15 @@ fn summarize_parts(
         }
     };
     Summary {
-        text,
+        text: readable(&text),
         source: SummarySource::HuggingFace,
     }
+}
+
+/// Makes the LaTeX that abstract sentences carry readable (`\textsc{X}` to X, `\$` to `$`),
+/// as titles and abstracts are everywhere else they are shown.
+fn readable(text: &str) -> String {
+    crate::text::latex_to_text(text)
 }
 
 /// Builds an extractive summary of an abstract: the most TLDR-like sentence for
