@@ -63,7 +63,9 @@ pub async fn run(config: Config, token: Secret) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let store = Store::open(&config.store.path)
         .with_context(|| format!("cannot open the store at {}", config.store.path.display()))?;
-    let store = SharedStore::new(store);
+    // Two read connections let queries run on both cores while ingest or a digest writes.
+    let store = SharedStore::with_readers(store, 2)
+        .with_context(|| format!("cannot open the store at {}", config.store.path.display()))?;
 
     let http = discord_http(&token, config.discord.rest_proxy.as_deref())?;
     check_token(&http).await?;

@@ -151,30 +151,80 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A store shared between async tasks. Every call runs on tokio's blocking pool, so a slow
-/// query never stalls the gateway.
+/// A store shared between async tasks: one connection for writes and, optionally, a few
+/// read-only connections so that queries run side by side (SQLite's WAL mode lets readers
+/// proceed while the writer works). Every call runs on tokio's blocking pool, so a slow query
+/// never stalls the gateway.
 #[derive(Clone, Debug)]
 pub struct SharedStore {
-    inner: Arc<Mutex<Store>>,
+    writer: Arc<Mutex<Store>>,
+    readers: Arc<Vec<Mutex<Store>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SharedStore {
+    /// Shares one connection for reads and writes alike.
     pub fn new(store: Store) -> Self {
         SharedStore {
-            inner: Arc::new(Mutex::new(store)),
+            writer: Arc::new(Mutex::new(store)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 
-    /// Runs `f` with exclusive use of the store on a blocking thread.
+    /// Shares `store` for writes and opens `count` read-only connections to the same file.
+    pub fn with_readers(store: Store, count: usize) -> Result<Self, StoreError> {
+        let mut readers = Vec::with_capacity(count);
+        for _ in 0..count {
+            let reader = Store::open(store.path())?;
+            reader.conn.pragma_update(None, "query_only", "ON")?;
+            readers.push(Mutex::new(reader));
+        }
+        let mut shared = SharedStore::new(store);
+        shared.readers = Arc::new(readers);
+        Ok(shared)
+    }
+
+    /// Runs `f` with exclusive use of the write connection on a blocking thread.
     pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
+        let writer = Arc::clone(&self.writer);
         let joined = tokio::task::spawn_blocking(move || {
-            let mut guard = inner.lock().map_err(|_| StoreError::Poisoned)?;
+            let mut guard = writer.lock().map_err(|_| StoreError::Poisoned)?;
             f(&mut guard)
+        })
+        .await;
+        joined.map_err(|_| StoreError::Poisoned)?
+    }
+
+    /// Runs a query that only reads on one of the read connections (the write connection when
+    /// there are none). A free connection is taken when there is one; otherwise the call
+    /// waits for the next in turn.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.run(move |store| f(store)).await;
+        }
+        let readers = Arc::clone(&self.readers);
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let joined = tokio::task::spawn_blocking(move || {
+            let count = readers.len();
+            let free = (0..count).find_map(|i| readers[(start + i) % count].try_lock().ok());
+            let guard = match free {
+                Some(guard) => guard,
+                None => readers[start % count]
+                    .lock()
+                    .map_err(|_| StoreError::Poisoned)?,
+            };
+            f(&guard)
         })
         .await;
         joined.map_err(|_| StoreError::Poisoned)?

@@ -13,8 +13,8 @@ const DEPTH: usize = 10;
 
 /// Set just under the measured values (recorded in BENCHMARKS.md), so that a ranking change
 /// that loses a judged paper fails the test.
-const MIN_RECALL: f64 = 0.95;
-const MIN_MRR: f64 = 0.85;
+const MIN_RECALL: f64 = 0.97;
+const MIN_MRR: f64 = 0.95;
 
 /// A query and the papers that must appear for it.
 struct Judged {
@@ -63,6 +63,19 @@ const JUDGED: &[Judged] = &[
     judged("rag poisoning attention", &["2608.06947"]),
     judged("acid transactions agents", &["2608.13900"]),
     judged("scalable world models video", &["2405.15223"]),
+    judged("reward modeling", &["2410.18451", "2509.23909"]),
+    judged("long video understanding", &["2505.16175", "2509.24786"]),
+    judged("image editing benchmark", &["2505.16707", "2505.16181"]),
+    judged(
+        "3d reconstruction",
+        &["2603.03269", "2510.06219", "2510.05560"],
+    ),
+    judged("prompt injection", &["2509.22830"]),
+    judged("scaling law data mixing", &["2405.14908"]),
+    judged("contrastive loss batch size", &["2410.17243"]),
+    judged("emotional support conversation", &["2510.05122"]),
+    judged("text-to-sql", &["2509.23338"]),
+    judged("unified multimodal models benchmark", &["2509.24897"]),
     // Names and acronyms.
     judged("ConvLLaVA", &["2405.15738"]),
     judged("RLVR", &["2603.08660", "2509.23808"]),
@@ -70,6 +83,8 @@ const JUDGED: &[Judged] = &[
     judged("DPO margin", &["2510.05342"]),
     judged("LLaMA-70B cheap GPUs", &["2608.14614"]),
     judged("Hyung Gyu Rho", &["2510.04087", "2510.05342"]),
+    judged("dllm", &["2509.26328"]),
+    judged("state space", &["2410.18572"]),
     // Phrases and prefixes.
     judged("\"state space\" language models", &["2410.18572"]),
     judged("\"frame interpolation\"", &["2410.18978"]),

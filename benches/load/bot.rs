@@ -90,7 +90,7 @@ impl Bot {
         log[log.len().saturating_sub(lines)..].join("\n")
     }
 
-    /// Waits until `count` log lines contain `needle`; returns false after `timeout`.
+    /// Waits until `count` log lines contain `needle`. Returns false after `timeout`.
     pub async fn wait_for_log_count(&self, needle: &str, count: usize, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {

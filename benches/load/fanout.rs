@@ -13,7 +13,7 @@ use crate::store::fan_out_store;
 use crate::support::payloads::{GUILD_ID, TOKEN};
 use crate::support::FakeDiscord;
 
-/// The first channel of the digests; channel `n` is `FIRST_CHANNEL + n`.
+/// The channel of the first digest. Digest `n` posts to channel `FIRST_CHANNEL + n`.
 const FIRST_CHANNEL: u64 = 3_100_000_000_000_000_000;
 
 /// The run ends after this long even if some digests are still unposted.

@@ -19,7 +19,7 @@ const BATCH: usize = 20;
 /// Discord's deadline for the first response to an interaction.
 const DEADLINE: Duration = Duration::from_secs(3);
 
-/// How long the run waits for the last answers before it reports the missing ones.
+/// How long the run waits for the last responses before it reports the missing ones.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Search queries covering each syntax feature, with words common in the arXiv sample.
@@ -128,7 +128,7 @@ fn build(n: usize) -> (Kind, BuiltInteraction) {
     }
 }
 
-/// What one load run measured.
+/// Figures of one load run.
 pub struct LoadOutcome {
     papers: u64,
     identify_after: Duration,
@@ -149,8 +149,15 @@ pub struct LoadOutcome {
 }
 
 /// Runs the bot on `db`, measures it idle, then sends `commands` interactions spread evenly
-/// over `send_time` and waits for their answers.
-pub async fn run(db: &Path, commands: usize, send_time: Duration) -> Result<LoadOutcome> {
+/// over `send_time` and waits for their responses.
+/// With `one_at_a_time`, each interaction is sent only after the previous one received its
+/// first response (or 5 s passed), which measures each command without queueing behind the others.
+pub async fn run(
+    db: &Path,
+    commands: usize,
+    send_time: Duration,
+    one_at_a_time: bool,
+) -> Result<LoadOutcome> {
     let batch_pause = send_time.mul_f64(BATCH as f64 / commands.max(1) as f64);
     let papers = paperboy::store::Store::open(db)?.paper_count()?;
     let discord = FakeDiscord::start().await;
@@ -190,7 +197,15 @@ pub async fn run(db: &Path, commands: usize, send_time: Duration) -> Result<Load
         let (kind, interaction) = build(n);
         discord.send_interaction(&interaction);
         sent.push((kind, interaction.id));
-        if (n + 1) % BATCH == 0 {
+        if one_at_a_time {
+            let id = interaction.id;
+            discord
+                .wait_for(
+                    |r| r.interaction_id == Some(id) && r.path.ends_with("/callback"),
+                    Duration::from_secs(5),
+                )
+                .await;
+        } else if (n + 1) % BATCH == 0 {
             tokio::time::sleep(batch_pause).await;
             peak_rss = peak_rss.max(bot.memory()?.rss_kib);
         }

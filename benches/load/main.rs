@@ -11,9 +11,9 @@
 //! `--bench`, which only `cargo bench` passes, it exits at once, so `cargo test --all-targets`
 //! neither builds a million-paper store nor starts a bot.
 
-#[allow(dead_code)]
 #[path = "../../tests/common/mod.rs"]
 mod common;
+// The search benchmark's generator; this benchmark uses only part of it.
 #[allow(dead_code)]
 #[path = "../search/corpus.rs"]
 mod corpus;
@@ -37,6 +37,7 @@ usage: cargo bench --bench load -- [options]
   --papers N        papers in the store of the load part (default 1000000)
   --commands N      interactions sent in the load part (default 1000)
   --send-seconds S  time over which they are sent, evenly (default 2.5)
+  --one-at-a-time   send each interaction after the previous one was answered
   --digests N       digests posted in the fan-out part (default 10000)
   --rate N          global requests per second the fake allows in the fan-out (default 50)
   --dir PATH        where the stores are built (default target/load-bench)
@@ -48,6 +49,7 @@ pub struct Options {
     pub papers: usize,
     pub commands: usize,
     pub send_seconds: f64,
+    pub one_at_a_time: bool,
     pub digests: usize,
     pub rate: u32,
     pub dir: PathBuf,
@@ -80,6 +82,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
         papers: 1_000_000,
         commands: 1_000,
         send_seconds: 2.5,
+        one_at_a_time: false,
         digests: 10_000,
         rate: 50,
         dir: root.join("target/load-bench"),
@@ -103,6 +106,7 @@ fn parse_options(args: &[String]) -> Result<Options> {
             "--dir" => options.dir = PathBuf::from(value()?),
             "--corpus" => options.corpus = PathBuf::from(value()?),
             "--reuse" => options.reuse = true,
+            "--one-at-a-time" => options.one_at_a_time = true,
             other => bail!("unknown option {other}\n{USAGE}"),
         }
     }
@@ -128,7 +132,8 @@ async fn run(options: &Options) -> Result<()> {
         let db =
             store::million_store(&options.dir, &options.corpus, options.papers, options.reuse)?;
         let send_time = Duration::from_secs_f64(options.send_seconds.max(0.0));
-        let outcome = interactions::run(&db, options.commands, send_time).await?;
+        let one_at_a_time = options.one_at_a_time;
+        let outcome = interactions::run(&db, options.commands, send_time, one_at_a_time).await?;
         outcome.print();
     }
     if wanted("fanout") {

@@ -122,12 +122,13 @@ fn add_today_papers(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A new store with today's papers and `count` digests on channels `first_channel..`, each
-/// with a slot that fell due a minute ago.
+/// Creates a store with today's papers and `count` digests on channels `first_channel..`,
+/// each with a slot that fell due a minute ago.
 pub fn fan_out_store(path: &Path, count: usize, guild_id: u64, first_channel: u64) -> Result<()> {
     remove_store(path)?;
     add_today_papers(path)?;
     let mut store = Store::open(path)?;
+
     let now = Utc::now();
     let due = now - ChronoDuration::minutes(1);
     let post_time = format!("{:02}:{:02}", due.hour(), due.minute());
@@ -151,6 +152,7 @@ pub fn fan_out_store(path: &Path, count: usize, guild_id: u64, first_channel: u6
         };
         store.upsert_digest(&settings, None, changed_at)?;
     }
+
     let stored = store.active_digests()?.len();
     if stored != count {
         bail!(

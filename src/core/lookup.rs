@@ -115,13 +115,13 @@ pub async fn find_stored<'a>(
     let Some(client) = arxiv else {
         let input = input.to_string();
         let paper = store
-            .run(move |s| Ok(core_queries::find_paper(s, &input)))
+            .read(move |s| Ok(core_queries::find_paper(s, &input)))
             .await??;
         return Ok(StoredLookup::Found(Box::new(paper)));
     };
     let reference = core_queries::parse_reference(input)?;
     let id = reference.id.clone();
-    let stored = store.run(move |s| s.paper(&id)).await?;
+    let stored = store.read(move |s| s.paper(&id)).await?;
     Ok(match stored {
         Some(paper) => StoredLookup::Found(Box::new(paper)),
         None => StoredLookup::Missing {

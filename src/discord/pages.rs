@@ -264,7 +264,7 @@ pub async fn handle_press(
 
 async fn turn_page(store: &SharedStore, listing: &Listing, offset: usize) -> Result<Page, Error> {
     let owned = listing.clone();
-    let papers = store.run(move |s| Ok(load(s, &owned, offset))).await??;
+    let papers = store.read(move |s| Ok(load(s, &owned, offset))).await??;
     if papers.is_empty() {
         return Ok(Page {
             message: render::notice("No more papers in this list."),

@@ -185,30 +185,6 @@ impl Store {
             None => Ok(None),
         }
     }
-
-    /// Keys of papers whose title or key starts with, or whose title contains, `fragment`.
-    /// Used by autocomplete, so it is capped at `limit` and ordered by upvotes.
-    pub fn suggest_ids(&self, fragment: &str, limit: usize) -> Result<Vec<Paper>, StoreError> {
-        let escaped = fragment
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id FROM papers WHERE id LIKE ?1 ESCAPE '\\' OR title LIKE ?2 ESCAPE '\\' \
-             ORDER BY COALESCE(upvotes, 0) DESC, id DESC LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(
-            params![format!("{escaped}%"), format!("%{escaped}%"), limit as i64],
-            |r| r.get::<_, String>(0),
-        )?;
-        let mut papers = Vec::new();
-        for row in rows {
-            if let Some(paper) = load_paper(&self.conn, &row?)? {
-                papers.push(paper);
-            }
-        }
-        Ok(papers)
-    }
 }
 
 fn upsert_one(

@@ -103,10 +103,15 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<SearchHit>, bool), StoreError> {
-        let candidates = match Expression::build(query) {
-            Some(expression) => self.text_candidates(query, &expression, offset + limit + 1)?,
-            None => self.filter_candidates(query, offset, limit + 1)?,
-        };
+        let mut candidates = self.candidates(query, offset, limit)?;
+        if candidates.is_empty() {
+            for relaxed in relaxations(query) {
+                candidates = self.candidates(&relaxed, offset, limit)?;
+                if !candidates.is_empty() {
+                    break;
+                }
+            }
+        }
         let page: Vec<Candidate> = candidates.into_iter().skip(offset).collect();
         let more = page.len() > limit;
         let mut hits = Vec::with_capacity(limit);
@@ -121,6 +126,18 @@ impl Store {
         Ok((hits, more))
     }
 
+    fn candidates(
+        &self,
+        query: &StoreQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        match Expression::build(query) {
+            Some(expression) => self.text_candidates(query, &expression, offset + limit + 1),
+            None => self.filter_candidates(query, offset, limit + 1),
+        }
+    }
+
     /// Ranks the newest matches of a text search and returns them best first; the first
     /// `wanted` are exact, the rest may be left out.
     fn text_candidates(
@@ -132,11 +149,13 @@ impl Store {
         let ranked = query.sort == SearchSort::Relevance && expression.has_scored_phrase();
         let mut params: Vec<Value> = Vec::new();
         let score = if ranked {
-            for phrase in &expression.phrases {
-                params.push(Value::Real(self.document_frequency(phrase)?));
-            }
-            let slots = vec!["?"; expression.phrases.len()].join(", ");
-            format!("{}(papers_fts, {slots})", rank::NAME)
+            let frequencies = expression
+                .phrases
+                .iter()
+                .map(|phrase| self.document_frequency(phrase))
+                .collect::<Result<Vec<f64>, StoreError>>()?;
+            params.push(Value::Blob(rank::frequencies_blob(&frequencies)));
+            format!("{}(papers_fts, ?)", rank::NAME)
         } else {
             "NULL".to_string()
         };
@@ -278,6 +297,42 @@ impl Store {
         Ok(())
     }
 }
+
+/// Looser forms of a word search that found nothing, to try in order: every word but one (for
+/// three to [`MAX_RELAXED_WORDS`] words), then any word. A search without stemming misses
+/// "falls" for "fall", and a remembered word may not be in the paper at all; BM25 still ranks
+/// the papers that match more words first. Filters, authors and exclusions are kept.
+fn relaxations(query: &StoreQuery) -> Vec<StoreQuery> {
+    let terms: Vec<&SearchTerm> = query.any_of.iter().flatten().collect();
+    if terms.len() < 2 {
+        return Vec::new();
+    }
+    let mut relaxed = Vec::new();
+    if query.any_of.len() == 1 && (3..=MAX_RELAXED_WORDS).contains(&terms.len()) {
+        let all_but_one = (0..terms.len())
+            .map(|left_out| {
+                terms
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != left_out)
+                    .map(|(_, t)| (*t).clone())
+                    .collect()
+            })
+            .collect();
+        relaxed.push(StoreQuery {
+            any_of: all_but_one,
+            ..query.clone()
+        });
+    }
+    relaxed.push(StoreQuery {
+        any_of: terms.iter().map(|t| vec![(*t).clone()]).collect(),
+        ..query.clone()
+    });
+    relaxed
+}
+
+/// Most words for which a search tries every-word-but-one: that form has n × (n − 1) phrases.
+const MAX_RELAXED_WORDS: usize = 8;
 
 fn is_unknown_rank_function(error: &rusqlite::Error) -> bool {
     let message = match error {

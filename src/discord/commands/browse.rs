@@ -1,6 +1,6 @@
 //! `/trending` and `/search`: ranked lists of papers, paged with buttons.
 
-use super::with_store;
+use super::with_reader;
 use crate::core::trending::Window;
 use crate::core::{self, SearchOutcome};
 use crate::discord::pages::{self, Listing};
@@ -56,7 +56,7 @@ pub async fn search(
     query: String,
 ) -> Result<(), Error> {
     // A query that names one paper shows that paper in full.
-    if let Some(paper) = with_store(ctx, {
+    if let Some(paper) = with_reader(ctx, {
         let query = query.clone();
         move |store| direct_paper(store, &query)
     })
@@ -73,7 +73,7 @@ pub async fn search(
 
 /// The paper a query names by ID or URL, if it does. Blank and over-long queries fail here
 /// with their user error.
-fn direct_paper(store: &mut Store, query: &str) -> Result<Option<Paper>, Error> {
+fn direct_paper(store: &Store, query: &str) -> Result<Option<Paper>, Error> {
     match core::search(store, query, 0, 1)? {
         SearchOutcome::Paper(paper) => Ok(Some(*paper)),
         SearchOutcome::Hits { .. } => Ok(None),
@@ -82,7 +82,7 @@ fn direct_paper(store: &mut Store, query: &str) -> Result<Option<Paper>, Error> 
 
 /// Sends the first page of a listing, with buttons when more pages follow.
 async fn send_listing(ctx: Context<'_>, listing: Listing, empty: &str) -> Result<(), Error> {
-    let papers = with_store(ctx, {
+    let papers = with_reader(ctx, {
         let listing = listing.clone();
         move |store| pages::load(store, &listing, 0)
     })

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
-use super::with_store;
+use super::{with_reader, with_store};
 use crate::core::digest::{self as core_digest, DigestRequest};
 use crate::discord::reply::{self, send_all};
 use crate::discord::Context;
@@ -134,7 +134,7 @@ pub async fn digest_show(ctx: Context<'_>) -> Result<(), Error> {
         .guild_id()
         .ok_or_else(|| UserError::new("This command only works in a server."))?
         .get();
-    let text = with_store(ctx, move |store| {
+    let text = with_reader(ctx, move |store| {
         Ok(core_digest::describe_guild(store, guild_id, Utc::now())?)
     })
     .await?;
@@ -191,7 +191,7 @@ pub async fn digest_preview(
         .ok_or_else(|| UserError::new("This command only works in a server."))?
         .get();
     let channel_id = channel.unwrap_or(ctx.channel_id()).get();
-    let messages = with_store(ctx, move |store| {
+    let messages = with_reader(ctx, move |store| {
         core_digest::preview(store, guild_id, channel_id, Utc::now())
     })
     .await?;

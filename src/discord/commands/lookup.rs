@@ -24,7 +24,7 @@ async fn autocomplete_paper(
     let papers = ctx
         .data()
         .store
-        .run(move |store| store.suggest_ids(&fragment, render::AUTOCOMPLETE_CHOICES_MAX))
+        .read(move |store| store.suggest_papers(&fragment, render::AUTOCOMPLETE_CHOICES_MAX))
         .await
         .unwrap_or_else(|error| {
             tracing::warn!(error = %error, "autocomplete lookup failed");

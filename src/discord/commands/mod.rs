@@ -129,6 +129,16 @@ where
     outcome
 }
 
+/// Runs a core function that only reads, on one of the store's read connections.
+pub(super) async fn with_reader<T, F>(ctx: Context<'_>, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&Store) -> Result<T, Error> + Send + 'static,
+{
+    let outcome = ctx.data().store.read(move |store| Ok(f(store))).await?;
+    outcome
+}
+
 /// How to use Paperboy: search syntax and digest settings
 #[poise::command(slash_command)]
 pub async fn help(ctx: Context<'_>) -> Result<(), Error> {

@@ -1,9 +1,11 @@
 //! Proactive pacing of digest posts under Discord's global rate limit.
 //!
-//! Discord allows a bot 50 requests per second across all routes (its "global rate limit";
-//! interaction responses are exempt). Waiting out each global 429 after it arrives still
-//! loses the rejected request and bunches the retries, so the whole process spaces its
-//! digest posts evenly instead, one every `1 / POSTS_PER_SECOND` seconds.
+//! Discord allows a bot 50 requests per second across all routes except interaction
+//! responses, and temporarily bans an IP address after 10,000 requests that got 401, 403 or
+//! 429 within 10 minutes (Discord's rate-limit documentation, "Global Rate Limit" and
+//! "Invalid Request Limit"). Waiting out each global 429 keeps the rate but costs one rejected
+//! request per post under a backlog, so the whole process spaces its digest posts evenly
+//! instead, one every `1 / POSTS_PER_SECOND` seconds.
 
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -24,7 +26,7 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// Builds a pacer for `per_second` sends per second; zero is read as one.
+    /// Builds a pacer for `per_second` sends per second. Zero counts as one.
     pub fn new(per_second: u32) -> Pacer {
         Pacer {
             interval: Duration::from_secs(1) / per_second.max(1),

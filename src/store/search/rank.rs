@@ -1,6 +1,13 @@
 //! `paperboy_rank`: an FTS5 auxiliary function that scores a row with BM25 and field weights,
-//! like FTS5's own `bm25()`, except that the caller passes the document frequency of each
-//! phrase as an argument.
+//! from document frequencies that the caller passes as an argument.
+//!
+//! The score is the sum over phrases and columns of BM25 for that column (its own length
+//! normalisation) times the column's weight, as Lucene scores a query over several fields. FTS5's
+//! `bm25()` instead adds the weighted hits of all columns before saturating them, so one title
+//! hit already saturates and a title match barely outranks an abstract that repeats the word.
+//! The inverse document frequency is Lucene's `ln(1 + (N - df + 0.5) / (df + 0.5))`, which stays
+//! positive: FTS5's version drops to nearly zero for words in over half the papers, and in a
+//! store of AI papers that is "language" and "models".
 //!
 //! FTS5's `bm25()` counts the documents that contain each phrase by reading that phrase's whole
 //! doclist on every query. At a million papers that costs 5 to 20 ms for a word such as "model"
@@ -17,7 +24,9 @@ use std::ptr;
 
 use rusqlite::{ffi, Connection};
 
-/// The SQL name, as queries call it: `paperboy_rank(papers_fts, df1, df2, ...)`.
+/// The SQL name, as queries call it: `paperboy_rank(papers_fts, frequencies)`, where
+/// `frequencies` is a blob of one little-endian `f64` per phrase of the MATCH expression (one
+/// blob, because SQLite caps a function at 127 arguments and a query may have more phrases).
 pub const NAME: &str = "paperboy_rank";
 const NAME_C: &CStr = c"paperboy_rank";
 
@@ -29,9 +38,14 @@ pub const COLUMN_WEIGHTS: [f64; 4] = [10.0, 5.0, 2.0, 1.0];
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
 
-/// A document frequency argument below zero marks a phrase that only filters (such as an arXiv
-/// category) and adds nothing to the score.
+/// A document frequency below zero marks a phrase that only filters (such as an arXiv category)
+/// and adds nothing to the score.
 pub const NOT_SCORED: f64 = -1.0;
+
+/// Packs document frequencies into the blob argument.
+pub fn frequencies_blob(frequencies: &[f64]) -> Vec<u8> {
+    frequencies.iter().flat_map(|f| f.to_le_bytes()).collect()
+}
 
 /// Registers the function on `conn`. It stays registered until the connection closes.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
@@ -128,36 +142,47 @@ unsafe extern "C" fn rank(
     }
 }
 
-/// Reads the document frequencies passed after the table name, one per phrase.
+/// Reads the document frequencies from the one argument after the table name. A missing or
+/// malformed argument gives an empty list, which `score_row` rejects.
 ///
 /// # Safety
 /// `args` must point to `count` valid values (or be null with `count` 0).
 unsafe fn read_arguments(args: *mut *mut ffi::sqlite3_value, count: c_int) -> Vec<f64> {
-    let count = usize::try_from(count).unwrap_or(0);
-    if args.is_null() || count == 0 {
+    if args.is_null() || count != 1 {
         return Vec::new();
     }
-    // SAFETY: guaranteed by the caller.
-    let values = unsafe { std::slice::from_raw_parts(args, count) };
-    values
-        .iter()
-        // SAFETY: each element is a valid protected value for the duration of the call.
-        .map(|&value| unsafe { ffi::sqlite3_value_double(value) })
+    // SAFETY: guaranteed by the caller: `args[0]` is a valid value for this call. The blob
+    // pointer stays valid until the value changes, and it is copied out before returning.
+    let bytes = unsafe {
+        let value = *args;
+        let data = ffi::sqlite3_value_blob(value);
+        let length = usize::try_from(ffi::sqlite3_value_bytes(value)).unwrap_or(0);
+        if data.is_null() || length == 0 {
+            return Vec::new();
+        }
+        std::slice::from_raw_parts(data.cast::<u8>(), length)
+    };
+    bytes
+        .chunks_exact(8)
+        .filter_map(|chunk| chunk.try_into().ok().map(f64::from_le_bytes))
         .collect()
 }
 
+const COLUMNS: usize = COLUMN_WEIGHTS.len();
+
 /// What BM25 needs of the row and the table.
 struct RowStats {
-    /// Column-weighted hit count of each phrase.
-    weighted_hits: Vec<f64>,
-    /// Tokens in the row, all columns.
-    length: f64,
-    /// Tokens per row over the table.
-    average_length: f64,
+    /// Hits of each phrase in each column.
+    hits: Vec<[f64; COLUMNS]>,
+    /// Tokens in each column of the row.
+    lengths: [f64; COLUMNS],
+    /// Tokens per row in each column, over the table.
+    average_lengths: [f64; COLUMNS],
     rows: f64,
 }
 
-/// Scores the current row: the BM25 sum over scored phrases. Higher is better.
+/// Scores the current row: the sum over scored phrases and columns of weighted BM25. Higher is
+/// better.
 ///
 /// # Safety
 /// `api` and `fts` must be the values SQLite passed to the current call.
@@ -168,27 +193,32 @@ unsafe fn score_row(
 ) -> Result<f64, c_int> {
     // SAFETY: forwarded from the caller.
     let stats = unsafe { row_stats(api, fts)? };
-    if stats.weighted_hits.len() != document_frequencies.len() {
+    if stats.hits.len() != document_frequencies.len() {
         // The query passed the wrong number of frequencies: a bug in the search code.
         return Err(ffi::SQLITE_MISUSE);
     }
-    let normaliser = K1 * (1.0 - B + B * stats.length / stats.average_length.max(1.0));
-    let score = stats
-        .weighted_hits
-        .iter()
-        .zip(document_frequencies)
-        .filter(|(hits, df)| **hits > 0.0 && **df >= 0.0)
-        .map(|(hits, df)| idf(*df, stats.rows) * hits * (K1 + 1.0) / (hits + normaliser))
-        .sum();
+    let mut score = 0.0;
+    for (hits, &df) in stats.hits.iter().zip(document_frequencies) {
+        if df < 0.0 {
+            continue;
+        }
+        let weight = idf(df, stats.rows);
+        for column in 0..COLUMNS {
+            let tf = hits[column];
+            if tf > 0.0 {
+                let relative = stats.lengths[column] / stats.average_lengths[column].max(1.0);
+                let saturation = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * relative));
+                score += weight * COLUMN_WEIGHTS[column] * saturation;
+            }
+        }
+    }
     Ok(score)
 }
 
-/// BM25's inverse document frequency, kept above zero as FTS5 keeps it, so a phrase found in
-/// more than half the rows still counts a little.
+/// Lucene's inverse document frequency, positive for every frequency.
 fn idf(document_frequency: f64, rows: f64) -> f64 {
-    let df = document_frequency.min(rows);
-    let value = ((rows - df + 0.5) / (df + 0.5)).ln();
-    value.max(1e-6)
+    let df = document_frequency.clamp(0.0, rows);
+    (1.0 + (rows - df + 0.5) / (df + 0.5)).ln()
 }
 
 /// # Safety
@@ -218,38 +248,43 @@ unsafe fn row_stats(
     // SAFETY: each function comes from SQLite's API table and is called with the context of
     // the current row, as FTS5's documentation prescribes; every out-pointer is a local.
     unsafe {
-        let phrases = usize::try_from(phrase_count(fts)).unwrap_or(0);
         let mut rows: i64 = 0;
         ok(row_count(fts, &mut rows))?;
-        let mut total_tokens: i64 = 0;
-        ok(total_size(fts, -1, &mut total_tokens))?;
-        let mut length: c_int = 0;
-        ok(column_size(fts, -1, &mut length))?;
+        let rows = rows.max(1) as f64;
+        let mut lengths = [0.0; COLUMNS];
+        let mut average_lengths = [0.0; COLUMNS];
+        for (column, (length, average)) in lengths.iter_mut().zip(&mut average_lengths).enumerate()
+        {
+            let index = column as c_int;
+            let mut tokens: c_int = 0;
+            ok(column_size(fts, index, &mut tokens))?;
+            *length = f64::from(tokens);
+            let mut total: i64 = 0;
+            ok(total_size(fts, index, &mut total))?;
+            *average = total as f64 / rows;
+        }
 
-        let mut weighted_hits = vec![0.0; phrases];
+        let phrases = usize::try_from(phrase_count(fts)).unwrap_or(0);
+        let mut hits = vec![[0.0; COLUMNS]; phrases];
         let mut instances: c_int = 0;
         ok(inst_count(fts, &mut instances))?;
         for index in 0..instances {
             let (mut phrase, mut column, mut offset) = (0, 0, 0);
             ok(inst(fts, index, &mut phrase, &mut column, &mut offset))?;
-            let weight = usize::try_from(column)
-                .ok()
-                .and_then(|c| COLUMN_WEIGHTS.get(c))
-                .copied()
-                .unwrap_or(1.0);
             let slot = usize::try_from(phrase)
                 .ok()
-                .and_then(|p| weighted_hits.get_mut(p));
-            if let Some(hits) = slot {
-                *hits += weight;
+                .and_then(|p| hits.get_mut(p))
+                .zip(usize::try_from(column).ok())
+                .and_then(|(row, c)| row.get_mut(c));
+            if let Some(count) = slot {
+                *count += 1.0;
             }
         }
-        let rows_f = rows.max(1) as f64;
         Ok(RowStats {
-            weighted_hits,
-            length: f64::from(length),
-            average_length: total_tokens as f64 / rows_f,
-            rows: rows_f,
+            hits,
+            lengths,
+            average_lengths,
+            rows,
         })
     }
 }
@@ -271,72 +306,71 @@ mod tests {
         conn.execute_batch(
             "CREATE VIRTUAL TABLE t USING fts5 (title, keywords, abstract, authors);
              INSERT INTO t VALUES ('diffusion models', '', 'we study images', 'Ada');
-             INSERT INTO t VALUES ('images', '', 'diffusion diffusion in a long abstract about many other things', 'Bob');
-             INSERT INTO t VALUES ('other', '', 'nothing', 'Cy');",
+             INSERT INTO t VALUES ('images', '', 'diffusion diffusion diffusion in an abstract', 'Bob');
+             INSERT INTO t VALUES ('other', '', 'nothing', 'Cy');
+             INSERT INTO t VALUES ('images of diffusion', '', 'models', 'Dee');",
         )
         .unwrap();
         register(&conn).unwrap();
         conn
     }
 
-    fn scores(conn: &Connection, sql: &str) -> Vec<(i64, f64)> {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    fn ranked(conn: &Connection, expression: &str, frequencies: &[f64]) -> Vec<(i64, f64)> {
+        let mut stmt = conn
+            .prepare("SELECT rowid, paperboy_rank(t, ?2) FROM t WHERE t MATCH ?1 ORDER BY 2 DESC")
+            .unwrap();
+        let rows = stmt
+            .query_map(
+                rusqlite::params![expression, frequencies_blob(frequencies)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
         rows.map(Result::unwrap).collect()
     }
 
     #[test]
-    fn title_hit_outranks_abstract_hits() {
-        let conn = table();
-        let rows = scores(
-            &conn,
-            "SELECT rowid, paperboy_rank(t, 2) FROM t WHERE t MATCH 'diffusion' ORDER BY 2 DESC",
-        );
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].0, 1);
+    fn title_hit_outranks_repeated_abstract_hits() {
+        let rows = ranked(&table(), "diffusion", &[3.0]);
+        assert_eq!(rows.len(), 3);
+        assert_ne!(rows[0].0, 2);
+        assert_eq!(rows[2].0, 2);
+    }
+
+    #[test]
+    fn more_matched_phrases_rank_higher() {
+        let rows = ranked(&table(), "diffusion OR models", &[3.0, 2.0]);
+        assert_eq!(rows[0].0, 1, "{rows:?}");
         assert!(rows[0].1 > rows[1].1);
     }
 
     #[test]
-    fn order_matches_builtin_bm25_for_true_frequencies() {
-        let conn = table();
-        let ours = scores(
-            &conn,
-            "SELECT rowid, paperboy_rank(t, 2, 2) FROM t WHERE t MATCH 'diffusion OR images' \
-             ORDER BY 2 DESC",
-        );
-        let theirs = scores(
-            &conn,
-            "SELECT rowid, -bm25(t, 10.0, 5.0, 2.0, 1.0) FROM t \
-             WHERE t MATCH 'diffusion OR images' ORDER BY 2 DESC",
-        );
-        let ours: Vec<i64> = ours.iter().map(|r| r.0).collect();
-        let theirs: Vec<i64> = theirs.iter().map(|r| r.0).collect();
-        assert_eq!(ours, theirs);
+    fn rare_phrase_weighs_more() {
+        assert!(idf(1.0, 1000.0) > idf(500.0, 1000.0));
+        assert!(idf(1000.0, 1000.0) > 0.0);
     }
 
     #[test]
     fn unscored_phrase_adds_nothing() {
         let conn = table();
-        let with_filter = scores(
-            &conn,
-            "SELECT rowid, paperboy_rank(t, 2, -1) FROM t WHERE t MATCH 'diffusion AND ada'",
-        );
-        let alone = scores(
-            &conn,
-            "SELECT rowid, paperboy_rank(t, 2) FROM t WHERE t MATCH 'diffusion' AND rowid = 1",
-        );
-        assert_eq!(with_filter, alone);
+        let with_filter = ranked(&conn, "diffusion AND authors : ada", &[3.0, NOT_SCORED]);
+        let alone = ranked(&conn, "diffusion", &[3.0]);
+        assert_eq!(with_filter[0], *alone.iter().find(|r| r.0 == 1).unwrap());
     }
 
     #[test]
-    fn wrong_argument_count_is_an_error() {
+    fn wrong_frequency_count_is_an_error() {
         let conn = table();
         let result: rusqlite::Result<f64> = conn.query_row(
+            "SELECT paperboy_rank(t, ?1) FROM t WHERE t MATCH 'diffusion'",
+            [frequencies_blob(&[1.0, 2.0])],
+            |r| r.get(0),
+        );
+        assert!(result.is_err());
+        let missing: rusqlite::Result<f64> = conn.query_row(
             "SELECT paperboy_rank(t) FROM t WHERE t MATCH 'diffusion'",
             [],
             |r| r.get(0),
         );
-        assert!(result.is_err());
+        assert!(missing.is_err());
     }
 }
