@@ -240,7 +240,7 @@ fn build_store(
     })?;
     let t = Instant::now();
     let reports = paperboy::ingest::ingest_files(&mut store, fixtures, observed_at());
-    for unit in reports.iter().filter(|u| u.error.is_some()) {
+    if let Some(unit) = reports.iter().find(|u| u.error.is_some()) {
         bail!("fixture ingest failed: {}", unit.summary_line());
     }
     report.fixture_seconds = t.elapsed().as_secs_f64();
