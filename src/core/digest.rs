@@ -290,13 +290,38 @@ fn pick(
     recent: &HashSet<String>,
 ) -> Result<Vec<Paper>, StoreError> {
     let entries = trending::trending(store, window, at, CANDIDATES)?;
-    Ok(entries
+    let mut papers: Vec<Paper> = entries
         .into_iter()
         .filter(|e| e.score > 0.0)
         .map(|e| e.paper)
         .filter(|p| !recent.contains(p.id.key()))
         .filter(|p| matches_filters(p, settings))
-        .collect())
+        .collect();
+    if !settings.categories.is_empty() {
+        append_new_submissions(store, settings, window, at, recent, &mut papers)?;
+    }
+    Ok(papers)
+}
+
+/// Adds the arXiv submissions of the window in the digest's categories after the ranked
+/// papers. Papers from category feeds have no upvotes yet, so they follow the papers with
+/// upvote gains, newest first, instead of being dropped for a score of zero.
+fn append_new_submissions(
+    store: &Store,
+    settings: &DigestSettings,
+    window: Window,
+    at: DateTime<Utc>,
+    recent: &HashSet<String>,
+    papers: &mut Vec<Paper>,
+) -> Result<(), StoreError> {
+    let since = at - window.length();
+    for paper in store.papers_published_between(since, at, CANDIDATES)? {
+        let already = papers.iter().any(|p| p.id == paper.id);
+        if !already && !recent.contains(paper.id.key()) && matches_filters(&paper, settings) {
+            papers.push(paper);
+        }
+    }
+    Ok(())
 }
 
 /// Whether a paper passes a digest's topic filters.
@@ -577,6 +602,34 @@ mod tests {
             zone: "Europe/Paris".into(),
             ..DigestRequest::default()
         }
+    }
+
+    #[test]
+    fn followed_category_submissions_are_posted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let now = Utc::now();
+        let mut fresh = Paper::new(
+            crate::ids::ArxivId::from_key("2608.00002").unwrap(),
+            "A new parser",
+            "We parse.",
+        );
+        fresh.categories = vec!["cs.CL".into()];
+        fresh.published = Some(now - Duration::hours(3));
+        let mut other = fresh.clone();
+        other.id = crate::ids::ArxivId::from_key("2608.00003").unwrap();
+        other.categories = vec!["math.AG".into()];
+        store.upsert_papers(&[fresh, other], now).unwrap();
+
+        let mut r = request();
+        r.categories = Some("cs.CL".into());
+        let settings = validate(&r).unwrap();
+        let digest = store
+            .upsert_digest(&settings, None, now - Duration::hours(1))
+            .unwrap();
+        let papers = compose(&store, &digest, now.date_naive(), now).unwrap();
+        let keys: Vec<&str> = papers.iter().map(|p| p.id.key()).collect();
+        assert_eq!(keys, vec!["2608.00002"]);
     }
 
     #[test]

@@ -157,6 +157,31 @@ impl Store {
         Ok(ids)
     }
 
+    /// Papers whose first arXiv version was published in `(from, to]`, newest first.
+    pub fn papers_published_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Paper>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM papers WHERE published > ?1 AND published <= ?2 \
+             ORDER BY published DESC LIMIT ?3",
+        )?;
+        let keys = stmt
+            .query_map(params![ts(from), ts(to), limit as i64], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut papers = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(paper) = load_paper(&self.conn, &key)? {
+                papers.push(paper);
+            }
+        }
+        Ok(papers)
+    }
+
     /// The latest snapshot of a paper taken at or before `at`.
     pub fn snapshot_at(
         &self,
