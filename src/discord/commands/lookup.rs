@@ -15,21 +15,32 @@ use crate::render::{self, Message};
 use crate::sources::arxiv::ArxivClient;
 use crate::text;
 
+/// Time an autocomplete lookup may take before the bot answers with no choices.
+const AUTOCOMPLETE_BUDGET: std::time::Duration = std::time::Duration::from_millis(2000);
+
 /// Suggests stored papers whose ID or title matches what the user has typed.
 async fn autocomplete_paper(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let fragment = partial.trim().to_string();
-    let papers = ctx
+    let lookup = ctx
         .data()
         .store
-        .read(move |store| store.suggest_papers(&fragment, render::AUTOCOMPLETE_CHOICES_MAX))
-        .await
-        .unwrap_or_else(|error| {
+        .read(move |store| store.suggest_papers(&fragment, render::AUTOCOMPLETE_CHOICES_MAX));
+    // Autocomplete cannot be deferred: when the store is too busy to answer in time, an empty
+    // list is better than no answer, which Discord shows as an error.
+    let papers = match tokio::time::timeout(AUTOCOMPLETE_BUDGET, lookup).await {
+        Ok(Ok(papers)) => papers,
+        Ok(Err(error)) => {
             tracing::warn!(error = %error, "autocomplete lookup failed");
             Vec::new()
-        });
+        }
+        Err(_) => {
+            tracing::warn!("autocomplete lookup timed out; answering with no choices");
+            Vec::new()
+        }
+    };
     let choices = papers
         .iter()
         .map(|paper| {

@@ -125,8 +125,32 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
 {
-    let outcome = ctx.data().store.run(move |store| Ok(f(store))).await?;
+    let store = ctx.data().store.clone();
+    let outcome = defer_if_slow(ctx, store.run(move |store| Ok(f(store)))).await??;
     outcome
+}
+
+/// How long a command may wait for the store before it defers its reply. Discord drops an
+/// interaction that gets no response within 3 seconds; under a burst of commands the store
+/// queue can take longer than that.
+const DEFER_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Awaits `work`, deferring the interaction first when it takes longer than [`DEFER_AFTER`].
+/// After a defer, poise sends the reply as the message that replaces Discord's placeholder.
+async fn defer_if_slow<T>(
+    ctx: Context<'_>,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Error> {
+    tokio::pin!(work);
+    tokio::select! {
+        done = &mut work => return Ok(done),
+        () = tokio::time::sleep(DEFER_AFTER) => {}
+    }
+    tracing::info!(command = %ctx.command().qualified_name, interaction_id = ctx.id(), "store is busy; deferring the reply");
+    ctx.defer()
+        .await
+        .map_err(|e| reply::discord_error("defer the reply", e))?;
+    Ok(work.await)
 }
 
 /// Runs a core function that only reads, on one of the store's read connections.
@@ -135,7 +159,8 @@ where
     T: Send + 'static,
     F: FnOnce(&Store) -> Result<T, Error> + Send + 'static,
 {
-    let outcome = ctx.data().store.read(move |store| Ok(f(store))).await?;
+    let store = ctx.data().store.clone();
+    let outcome = defer_if_slow(ctx, store.read(move |store| Ok(f(store)))).await??;
     outcome
 }
 
