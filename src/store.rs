@@ -51,6 +51,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../migrations/0004_summaries_and_category_fetches.sql"
         )),
+        M::up(include_str!("../migrations/0005_search_filters.sql")),
     ])
 }
 

@@ -133,7 +133,7 @@ fn fixture_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-/// The keys of the first `DEPTH` results.
+/// Runs a query and returns the keys of the first `DEPTH` results.
 fn ranked_keys(store: &Store, query: &str) -> Vec<String> {
     match core::search(store, query, 0, DEPTH) {
         Ok(SearchOutcome::Paper(paper)) => vec![paper.id.key().to_string()],

@@ -157,7 +157,7 @@ fn fixture_files() -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The instant a benchmark ingest is said to happen.
+/// The observation time that the benchmark's ingests record.
 fn observed_at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 8, 19, 0, 0, 0)
         .single()

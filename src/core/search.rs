@@ -242,7 +242,7 @@ fn scan(input: &str) -> Vec<Token> {
     tokens
 }
 
-/// Turns a token into a term, or `None` when it holds nothing searchable (only punctuation).
+/// Turns a token into a term, or `None` when it contains nothing searchable (only punctuation).
 /// Control characters, NUL included, count as spaces.
 fn to_term(token: &Token) -> Result<Option<SearchTerm>, UserError> {
     let cleaned: String = token
@@ -581,7 +581,7 @@ mod tests {
             #![proptest_config(ProptestConfig::with_cases(256))]
 
             #[test]
-            fn any_string_is_a_search_or_a_user_error(input in "\\PC{0,80}") {
+            fn arbitrary_text_never_fails(input in "\\PC{0,80}") {
                 let (_dir, store) = store();
                 if let Err(error) = outcome(&store, &input) {
                     prop_assert!(error.is_user_error(), "{:?}: {:?}", input, error);
@@ -589,7 +589,7 @@ mod tests {
             }
 
             #[test]
-            fn syntax_soup_is_a_search_or_a_user_error(
+            fn syntax_soup_never_fails(
                 parts in proptest::collection::vec(
                     prop_oneof![
                         Just("\"".to_string()), Just("*".to_string()), Just("-".to_string()),

@@ -23,7 +23,7 @@ use super::papers::load_paper;
 use super::{Store, StoreError};
 use crate::paper::Paper;
 
-/// How results are ordered.
+/// The order of results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SearchSort {
@@ -75,12 +75,16 @@ pub struct SearchHit {
 }
 
 /// Most matching rows a text search ranks: the newest ones when more match. Ranking a
-/// candidate costs about a microsecond, so this bounds a search to a few milliseconds.
-pub const CANDIDATES: usize = 1000;
+/// candidate costs a few microseconds, so this bounds a search to a few milliseconds.
+pub const CANDIDATES: usize = 500;
+
+/// The same bound for `has:code`, which is tested on each paper after the index has matched
+/// it: where few papers have code, each candidate costs the scan of many matches.
+pub const CODE_CANDIDATES: usize = 100;
 
 /// Matches of a phrase read to measure its document frequency. Below this the count is exact;
 /// above it, the frequency is extrapolated from how far back the newest `PROBE` matches reach.
-pub const PROBE: usize = 500;
+pub const PROBE: usize = 200;
 
 /// Scores within this ratio of each other are treated as tied and ordered by upvotes, then
 /// date, so that among equally relevant papers the popular and recent ones come first.
@@ -165,7 +169,12 @@ impl Store {
             return Ok(Vec::new());
         }
         add_filters(query, &mut conditions, &mut params);
-        params.push(Value::Integer(CANDIDATES.max(wanted) as i64));
+        let cap = if query.has_code {
+            CODE_CANDIDATES
+        } else {
+            CANDIDATES
+        };
+        params.push(Value::Integer(cap.max(wanted) as i64));
 
         // CROSS JOIN keeps the index as the outer loop, so rows come in rowid order and the
         // LIMIT stops the scan.
@@ -180,7 +189,7 @@ impl Store {
         Ok(candidates)
     }
 
-    /// A search by filters alone, ordered in SQL (by date unless upvotes were asked for).
+    /// Runs a search by filters alone, ordered in SQL by date (or by upvotes with `sort:upvotes`).
     fn filter_candidates(
         &self,
         query: &StoreQuery,
@@ -393,7 +402,7 @@ fn sort_candidates(candidates: &mut [Candidate], sort: SearchSort) {
     }
 }
 
-/// The score on a logarithmic scale with steps of [`TIE_RATIO`]; equal buckets are ties.
+/// Maps the score to a logarithmic scale with steps of [`TIE_RATIO`]. Equal buckets are ties.
 fn score_bucket(candidate: &Candidate) -> i64 {
     match candidate.score {
         Some(score) if score > 0.0 => (score.ln() / TIE_RATIO.ln()).round() as i64,
@@ -482,6 +491,9 @@ impl Expression {
 fn term_fts(term: &SearchTerm) -> String {
     match term {
         SearchTerm::Word(text) | SearchTerm::Phrase(text) => quote(text),
+        // NOTE: FTS5 merges the lists of every word that starts with a prefix before returning
+        // a row, so a short prefix of common words (`comp*`) takes about 170 ms at a million
+        // papers, whatever the candidate limit.
         SearchTerm::Prefix(text) => format!("{} *", quote(text)),
     }
 }

@@ -1,8 +1,10 @@
 //! The bulk path into the store: many new papers in one transaction, with prepared statements
 //! and no read of what is already stored.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::paper::Paper;
 use crate::store::papers::ts;
@@ -36,6 +38,7 @@ impl Store {
 
     fn insert_new_papers(&mut self, papers: &[Paper], now: &str) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
+        let triggers = suspend_triggers(&tx)?;
         let mut inserted = 0;
         {
             let mut writer = BulkWriter::new(&tx)?;
@@ -44,6 +47,10 @@ impl Store {
                     inserted += 1;
                 }
             }
+            writer.write_months()?;
+        }
+        for sql in triggers {
+            tx.execute_batch(&sql)?;
         }
         tx.commit()?;
         Ok(inserted)
@@ -55,16 +62,46 @@ impl Store {
 /// papers this cut the insert time by a third against the default of 2 MiB.
 const BULK_CACHE_SIZE: i64 = -256 * 1024;
 
-/// The prepared statements of one bulk insert.
+/// Triggers on `papers` that keep the search tables in step, which a bulk insert drops for
+/// its transaction and does the work of itself. Inside a trigger each write to an FTS5 table
+/// runs in its own statement savepoint, and FTS5 writes its pending entries out as a new
+/// segment at every savepoint: at 200,000 papers that made the insert four times slower.
+const SUSPENDED_TRIGGERS: [&str; 2] = ["papers_title_insert", "papers_month_insert"];
+
+/// Drops the search triggers and returns their SQL, to run again before commit. A rollback
+/// restores them with everything else.
+fn suspend_triggers(tx: &Transaction<'_>) -> Result<Vec<String>, StoreError> {
+    let mut saved = Vec::new();
+    for name in SUSPENDED_TRIGGERS {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP TRIGGER {name}"))?;
+            saved.push(sql);
+        }
+    }
+    Ok(saved)
+}
+
+/// The prepared statements of one bulk insert, and the month bounds it has seen.
 struct BulkWriter<'t> {
     paper: rusqlite::Statement<'t>,
     author: rusqlite::Statement<'t>,
     fts: rusqlite::Statement<'t>,
+    title: rusqlite::Statement<'t>,
     snapshot: rusqlite::Statement<'t>,
+    month: rusqlite::Statement<'t>,
+    /// First and last rowid of each month (YYYY-MM) inserted.
+    months: HashMap<String, (i64, i64)>,
 }
 
 impl<'t> BulkWriter<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
+    fn new(tx: &'t Transaction<'_>) -> Result<Self, StoreError> {
         Ok(BulkWriter {
             paper: tx.prepare(
                 "INSERT OR IGNORE INTO papers (id, title, abstract, published, daily_date, \
@@ -80,11 +117,40 @@ impl<'t> BulkWriter<'t> {
                 "INSERT INTO papers_fts (rowid, title, keywords, abstract, authors) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
+            title: tx.prepare("INSERT INTO papers_title_fts (rowid, title) VALUES (?1, ?2)")?,
             snapshot: tx.prepare(
                 "INSERT OR IGNORE INTO snapshots (paper_id, taken_at, upvotes, github_stars) \
                  VALUES (?1, ?2, ?3, ?4)",
             )?,
+            month: tx.prepare(
+                "INSERT INTO search_months (month, first_rowid, last_rowid) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (month) DO UPDATE SET \
+                   first_rowid = min(first_rowid, excluded.first_rowid), \
+                   last_rowid = max(last_rowid, excluded.last_rowid)",
+            )?,
+            months: HashMap::new(),
         })
+    }
+
+    /// Widens `search_months` to cover the papers inserted, as the suspended trigger would.
+    fn write_months(&mut self) -> Result<(), StoreError> {
+        for (month, (first, last)) in self.months.drain() {
+            self.month.execute(params![month, first, last])?;
+        }
+        Ok(())
+    }
+
+    fn note_month(&mut self, paper: &Paper, rowid: i64) {
+        let date = paper.published.map(|t| t.date_naive()).or(paper.daily_date);
+        let Some(date) = date else {
+            return;
+        };
+        let bounds = self
+            .months
+            .entry(date.format("%Y-%m").to_string())
+            .or_insert((rowid, rowid));
+        bounds.0 = bounds.0.min(rowid);
+        bounds.1 = bounds.1.max(rowid);
     }
 
     /// Writes one paper; returns false when its key was already stored.
@@ -126,6 +192,8 @@ impl<'t> BulkWriter<'t> {
             paper.abstract_text,
             paper.authors.join(" ; ")
         ])?;
+        self.title.execute(params![rowid, paper.title])?;
+        self.note_month(paper, rowid);
         if paper.upvotes.is_some() || paper.github_stars.is_some() {
             self.snapshot
                 .execute(params![key, now, paper.upvotes, paper.github_stars])?;
@@ -134,7 +202,7 @@ impl<'t> BulkWriter<'t> {
     }
 }
 
-/// The `keywords` column of a paper's index row: Hugging Face's keywords, then the arXiv
+/// Builds the `keywords` column of a paper's index row: Hugging Face's keywords, then the arXiv
 /// categories, so that `cs.CL` and "diffusion model" both find it.
 // NOTE: `write_fts` in papers.rs builds the same text; the two must stay identical.
 fn fts_keywords(paper: &Paper) -> String {

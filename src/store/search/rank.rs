@@ -170,7 +170,7 @@ unsafe fn read_arguments(args: *mut *mut ffi::sqlite3_value, count: c_int) -> Ve
 
 const COLUMNS: usize = COLUMN_WEIGHTS.len();
 
-/// What BM25 needs of the row and the table.
+/// The statistics BM25 needs of the row and the table.
 struct RowStats {
     /// Hits of each phrase in each column.
     hits: Vec<[f64; COLUMNS]>,
@@ -246,7 +246,7 @@ unsafe fn row_stats(
         return Err(ffi::SQLITE_MISUSE);
     };
     // SAFETY: each function comes from SQLite's API table and is called with the context of
-    // the current row, as FTS5's documentation prescribes; every out-pointer is a local.
+    // the current row, as FTS5's documentation prescribes. Every out-pointer is a local.
     unsafe {
         let mut rows: i64 = 0;
         ok(row_count(fts, &mut rows))?;

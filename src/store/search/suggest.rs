@@ -1,8 +1,7 @@
 //! Autocomplete for paper options: a few papers whose ID or title starts like the text typed so
-//! far. Discord asks on every keystroke, so each lookup reads at most a few hundred index
+//! far. Discord requests suggestions on every keystroke, so each lookup reads at most a few hundred index
 //! entries: an ID prefix is a range of the `papers` key, and title words go through
-//! `papers_title_fts`, a small index of titles alone with prefix indexes for one to three
-//! characters.
+//! `papers_title_fts`, a small index of titles alone.
 
 use rusqlite::params;
 
@@ -14,11 +13,16 @@ use crate::store::{Store, StoreError};
 /// Title matches read before ordering by upvotes: the newest ones.
 const TITLE_CANDIDATES: usize = 200;
 
+/// Shortest unfinished last word looked up as a prefix. One or two letters start so many title
+/// words that merging their lists takes longer than a keystroke allows.
+const MIN_PREFIX_CHARS: usize = 3;
+
 impl Store {
     /// Papers whose key starts with `fragment`, or whose title has words starting with the words
     /// of `fragment` (the last one may be unfinished). Title matches come most upvoted first,
     /// among the newest [`TITLE_CANDIDATES`]. A blank fragment suggests the newest papers.
     pub fn suggest_papers(&self, fragment: &str, limit: usize) -> Result<Vec<Paper>, StoreError> {
+        let finished = fragment.ends_with(char::is_whitespace);
         let fragment = fragment.trim();
         let mut keys = Vec::new();
         if let Ok(reference) = ids::parse(fragment) {
@@ -27,7 +31,7 @@ impl Store {
             keys = self.keys_starting_with(key_prefix(fragment), limit)?;
         }
         if keys.len() < limit {
-            for key in self.title_matches(fragment, limit)? {
+            for key in self.title_matches(fragment, finished, limit)? {
                 if !keys.contains(&key) {
                     keys.push(key);
                 }
@@ -54,8 +58,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn title_matches(&self, fragment: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let Some(expression) = title_expression(fragment) else {
+    fn title_matches(
+        &self,
+        fragment: &str,
+        finished: bool,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(expression) = title_expression(fragment, finished) else {
             return self.newest_keys(limit);
         };
         let mut stmt = self.conn.prepare_cached(
@@ -92,7 +101,7 @@ fn looks_like_key(fragment: &str) -> bool {
     new_style || old_style
 }
 
-/// The fragment without an `arXiv:` label.
+/// Strips an `arXiv:` label from the fragment.
 fn key_prefix(fragment: &str) -> &str {
     match fragment.get(..6) {
         Some(label) if label.eq_ignore_ascii_case("arxiv:") => &fragment[6..],
@@ -100,8 +109,8 @@ fn key_prefix(fragment: &str) -> &str {
     }
 }
 
-/// The smallest string above every string that starts with `prefix`: the prefix with its last
-/// character incremented. `None` for an empty prefix.
+/// Returns the smallest string above every string that starts with `prefix`, which is the
+/// prefix with its last character incremented. `None` for an empty prefix.
 fn successor(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     let last = chars.pop()?;
@@ -110,17 +119,22 @@ fn successor(prefix: &str) -> Option<String> {
     Some(chars.into_iter().collect())
 }
 
-/// An FTS5 expression requiring every word of `fragment` in the title, the last one as a
-/// prefix since it may be unfinished. `None` when the fragment has no word.
-fn title_expression(fragment: &str) -> Option<String> {
+/// Builds an FTS5 expression requiring every word of `fragment` in the title. Unless `finished` (the
+/// text typed ends with a space), the last word is a prefix, left out when shorter than
+/// [`MIN_PREFIX_CHARS`]. `None` when no word remains.
+fn title_expression(fragment: &str, finished: bool) -> Option<String> {
     let words: Vec<&str> = fragment
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     let (last, rest) = words.split_last()?;
     let mut parts: Vec<String> = rest.iter().map(|w| format!("\"{w}\"")).collect();
-    parts.push(format!("\"{last}\" *"));
-    Some(parts.join(" AND "))
+    if finished {
+        parts.push(format!("\"{last}\""));
+    } else if last.chars().count() >= MIN_PREFIX_CHARS {
+        parts.push(format!("\"{last}\" *"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
 #[cfg(test)]
@@ -147,9 +161,18 @@ mod tests {
     #[test]
     fn title_expression_quotes_words() {
         assert_eq!(
-            title_expression("Attention is al").as_deref(),
-            Some("\"Attention\" AND \"is\" AND \"al\" *")
+            title_expression("Attention is all", false).as_deref(),
+            Some("\"Attention\" AND \"is\" AND \"all\" *")
         );
-        assert_eq!(title_expression(" -- "), None);
+        assert_eq!(title_expression(" -- ", false), None);
+        assert_eq!(title_expression("gr", false), None);
+        assert_eq!(
+            title_expression("graph ne", false).as_deref(),
+            Some("\"graph\"")
+        );
+        assert_eq!(
+            title_expression("on the", true).as_deref(),
+            Some("\"on\" AND \"the\"")
+        );
     }
 }
