@@ -1,8 +1,9 @@
 //! The SQLite store. Every SQL statement of Paperboy lives in this module and its children.
 //!
-//! One [`Store`] owns one connection. The bot shares it behind a mutex and calls it from blocking
-//! tasks; the command line uses it directly. Migrations in `migrations/` are embedded in the
-//! binary and applied when the store opens.
+//! One [`Store`] owns one connection. The bot wraps one for writes and a few read-only ones in
+//! a [`SharedStore`] and calls them from blocking tasks; the command line uses a `Store`
+//! directly. Migrations in `migrations/` are embedded in the binary and applied when the store
+//! opens.
 
 mod categories;
 mod digests;
@@ -42,7 +43,7 @@ pub enum StoreError {
     Poisoned,
 }
 
-/// The schema, one entry per file in `migrations/`, in order.
+/// Lists the schema changes, one entry per file in `migrations/`, in order.
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_initial.sql")),

@@ -2,7 +2,7 @@
 //!
 //! A list's state (who asked, what, which offsets were shown) lives in memory, keyed by the id
 //! of the interaction that created it. Presses by someone else, and presses after the state
-//! expired or the bot restarted, get an ephemeral answer that says what to do.
+//! expired or the bot restarted, get an ephemeral reply that tells the user what to do.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -162,7 +162,7 @@ pub fn is_page_button(custom_id: &str) -> bool {
     custom_id.starts_with(PREFIX)
 }
 
-/// What a button press asks for, parsed from its custom id.
+/// Parses a button's custom id into the list id and the direction (true for Next).
 fn parse_custom_id(custom_id: &str) -> Option<(u64, bool)> {
     let rest = custom_id.strip_prefix(PREFIX)?;
     let (id, action) = rest.split_once(':')?;
@@ -225,7 +225,7 @@ const EXPIRED: &str = "These buttons have expired. Run the command again to get 
 const FOREIGN: &str =
     "Only the person who ran this command can turn its pages. Run it yourself to get your own list.";
 
-/// Answers a press of a Previous or Next button.
+/// Responds to a press of a Previous or Next button.
 pub async fn handle_press(
     ctx: &serenity::Context,
     pages: &Pages,
@@ -258,7 +258,7 @@ pub async fn handle_press(
         },
     };
     if let Err(error) = press.create_response(&ctx.http, response).await {
-        tracing::warn!(error = %chain(&error), "cannot answer a page button");
+        tracing::warn!(error = %chain(&error), "cannot respond to a page button");
     }
 }
 
