@@ -143,6 +143,10 @@ fn short_reason(error: &rusqlite::Error) -> String {
     }
 }
 
+// NOTE: the full-text indexes use `papers.rowid` as their rowid, and `papers` has no INTEGER
+// PRIMARY KEY, so `VACUUM` may renumber its rows and break search. Nothing in Paperboy runs
+// VACUUM; an operator must not either until the rowid is made explicit in a migration.
+
 /// Sets the connection up for one writer and concurrent readers: WAL, foreign keys on, and a
 /// busy timeout so a second process (an operator's `paperboy` command) waits instead of failing.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
