@@ -86,12 +86,10 @@ pub async fn digest_set(
     #[description = "Say so in the channel when no paper matches (default: no)"]
     announce_empty: Option<bool>,
 ) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| UserError::new("This command only works in a server."))?;
+    let guild_id = guild_of(ctx)?;
     let request = DigestRequest {
-        guild_id: guild_id.get(),
-        channel_id: channel.unwrap_or(ctx.channel_id()).get(),
+        guild_id,
+        channel_id: channel_or_current(ctx, channel),
         time,
         zone,
         count,
@@ -130,10 +128,7 @@ pub async fn digest_set(
     default_member_permissions = "MANAGE_GUILD"
 )]
 pub async fn digest_show(ctx: Context<'_>) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| UserError::new("This command only works in a server."))?
-        .get();
+    let guild_id = guild_of(ctx)?;
     let text = with_reader(ctx, move |store| {
         Ok(core_digest::describe_guild(store, guild_id, Utc::now())?)
     })
@@ -155,11 +150,8 @@ pub async fn digest_off(
     #[channel_types("Text", "News")]
     channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| UserError::new("This command only works in a server."))?
-        .get();
-    let channel_id = channel.unwrap_or(ctx.channel_id()).get();
+    let guild_id = guild_of(ctx)?;
+    let channel_id = channel_or_current(ctx, channel);
     let stopped = with_store(ctx, move |store| {
         Ok(store.disable_digest(guild_id, channel_id, Utc::now())?)
     })
@@ -186,14 +178,25 @@ pub async fn digest_preview(
     #[channel_types("Text", "News")]
     channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| UserError::new("This command only works in a server."))?
-        .get();
-    let channel_id = channel.unwrap_or(ctx.channel_id()).get();
+    let guild_id = guild_of(ctx)?;
+    let channel_id = channel_or_current(ctx, channel);
     let messages = with_reader(ctx, move |store| {
         core_digest::preview(store, guild_id, channel_id, Utc::now())
     })
     .await?;
     send_all(ctx, &messages, true).await
+}
+
+/// The server the command ran in; every `/digest` command is guild-only, so this fails only
+/// when Discord sends a command from a direct message anyway.
+fn guild_of(ctx: Context<'_>) -> Result<u64, Error> {
+    let guild = ctx
+        .guild_id()
+        .ok_or_else(|| UserError::new("This command only works in a server."))?;
+    Ok(guild.get())
+}
+
+/// The channel option's value, or the channel the command ran in when it was left out.
+fn channel_or_current(ctx: Context<'_>, channel: Option<serenity::ChannelId>) -> u64 {
+    channel.unwrap_or(ctx.channel_id()).get()
 }
