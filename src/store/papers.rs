@@ -45,7 +45,19 @@ fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
     })
 }
 
-fn json_list(items: &[String]) -> String {
+/// Builds the `keywords` column of the full-text index: Hugging Face's keywords and the arXiv
+/// categories, so that both "diffusion model" and `cs.CL` find a paper.
+pub(crate) fn fts_keywords(paper: &Paper) -> String {
+    paper
+        .ai_keywords
+        .iter()
+        .chain(paper.categories.iter())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
+pub(crate) fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
 }
 
@@ -344,13 +356,7 @@ fn write_fts(tx: &Transaction<'_>, paper: &Paper, is_new: bool) -> Result<(), St
         tx.prepare_cached("DELETE FROM papers_fts WHERE rowid = ?1")?
             .execute([rowid])?;
     }
-    let keywords = paper
-        .ai_keywords
-        .iter()
-        .chain(paper.categories.iter())
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ; ");
+    let keywords = fts_keywords(paper);
     tx.prepare_cached(
         "INSERT INTO papers_fts (rowid, title, keywords, abstract, authors) \
          VALUES (?1, ?2, ?3, ?4, ?5)",

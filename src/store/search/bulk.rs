@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::paper::Paper;
-use crate::store::papers::ts;
+use crate::store::papers::{fts_keywords, json_list, ts};
 use crate::store::{Store, StoreError};
 
 impl Store {
@@ -200,21 +200,4 @@ impl<'t> BulkWriter<'t> {
         }
         Ok(true)
     }
-}
-
-/// Builds the `keywords` column of a paper's index row: Hugging Face's keywords, then the arXiv
-/// categories, so that `cs.CL` and "diffusion model" both find it.
-// NOTE: `write_fts` in papers.rs builds the same text; the two must stay identical.
-fn fts_keywords(paper: &Paper) -> String {
-    paper
-        .ai_keywords
-        .iter()
-        .chain(paper.categories.iter())
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ; ")
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
 }
