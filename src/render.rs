@@ -446,6 +446,21 @@ pub fn paper_list(heading: &str, intro: Option<&str>, items: &[ListedPaper]) -> 
         .collect()
 }
 
+/// Renders the longest run of `items`, from the first, that fits one message, and returns it
+/// with the number of items it shows (at least one when there are any).
+pub fn paper_list_page(heading: &str, items: &[ListedPaper]) -> (Message, usize) {
+    // Each entry is rendered once: fitting it is the costly part, packing is cheap.
+    let blocks: Vec<String> = items.iter().map(fitted_entry).collect();
+    for count in (1..=blocks.len()).rev() {
+        let mut pages = pack_blocks(&blocks[..count]);
+        if pages.len() == 1 {
+            return (list_message(heading, 1, 1, pages.swap_remove(0)), count);
+        }
+    }
+    let mut messages = paper_list(heading, None, &items[..items.len().min(1)]);
+    (messages.swap_remove(0), items.len().min(1))
+}
+
 /// Renders an entry in the fullest style that fits [`LIST_ENTRY_MAX`].
 fn fitted_entry(item: &ListedPaper) -> String {
     for style in LIST_STYLES {

@@ -12,11 +12,12 @@ mod search;
 mod summaries;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
+use tokio::sync::Semaphore;
 
 pub use digests::{
     Delivery, DeliveryState, Digest, DigestSettings, WeekendPolicy, DEFAULT_DEDUPE_DAYS,
@@ -59,6 +60,8 @@ fn migrations() -> Migrations<'static> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Document frequencies measured by earlier searches on this connection.
+    frequencies: std::cell::RefCell<search::FrequencyCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -93,6 +96,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            frequencies: Default::default(),
         })
     }
 
@@ -165,8 +169,17 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 pub struct SharedStore {
     writer: Arc<Mutex<Store>>,
     readers: Arc<Vec<Mutex<Store>>>,
-    next_reader: Arc<std::sync::atomic::AtomicUsize>,
+    /// One permit per read connection. Queries wait here, in arrival order, before they take
+    /// a blocking thread: a burst of commands then neither starts hundreds of threads that
+    /// sleep on a mutex nor lets the mutex's unfair wake-ups starve the earliest callers.
+    free_readers: Arc<Semaphore>,
 }
+
+/// Pages of the database file each read connection keeps in memory, in KiB (SQLite's
+/// negative `cache_size`). SQLite's 2 MiB default made searches of a million-paper store
+/// read a fifth of their pages from the kernel again; 16 MiB holds the upper levels of the
+/// index and the papers table, at the cost of memory per connection (BENCHMARKS.md, Load).
+const READER_CACHE_KIB: i64 = 16 * 1024;
 
 impl SharedStore {
     /// Shares one connection for reads and writes alike.
@@ -174,7 +187,7 @@ impl SharedStore {
         SharedStore {
             writer: Arc::new(Mutex::new(store)),
             readers: Arc::new(Vec::new()),
-            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            free_readers: Arc::new(Semaphore::new(0)),
         }
     }
 
@@ -184,10 +197,14 @@ impl SharedStore {
         for _ in 0..count {
             let reader = Store::open(store.path())?;
             reader.conn.pragma_update(None, "query_only", "ON")?;
+            reader
+                .conn
+                .pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
             readers.push(Mutex::new(reader));
         }
         let mut shared = SharedStore::new(store);
         shared.readers = Arc::new(readers);
+        shared.free_readers = Arc::new(Semaphore::new(count));
         Ok(shared)
     }
 
@@ -207,8 +224,7 @@ impl SharedStore {
     }
 
     /// Runs a query that only reads on one of the read connections (the write connection when
-    /// there are none). A free connection is taken when there is one; otherwise the call
-    /// waits for the next in turn.
+    /// there are none). Callers wait for a free connection in the order they arrived.
     pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -217,24 +233,41 @@ impl SharedStore {
         if self.readers.is_empty() {
             return self.run(move |store| f(store)).await;
         }
+        let permit = Arc::clone(&self.free_readers)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Poisoned)?;
         let readers = Arc::clone(&self.readers);
-        let start = self
-            .next_reader
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+
+        // The permit moves into the blocking task, so a caller that stops waiting does not
+        // free the connection before the query ends.
         let joined = tokio::task::spawn_blocking(move || {
-            let count = readers.len();
-            let free = (0..count).find_map(|i| readers[(start + i) % count].try_lock().ok());
-            let guard = match free {
-                Some(guard) => guard,
-                None => readers[start % count]
-                    .lock()
-                    .map_err(|_| StoreError::Poisoned)?,
-            };
+            let _permit = permit;
+            let guard = free_reader(&readers)?;
             f(&guard)
         })
         .await;
         joined.map_err(|_| StoreError::Poisoned)?
     }
+}
+
+/// Takes a read connection that nobody holds. The caller holds a permit, so one is free.
+fn free_reader(readers: &[Mutex<Store>]) -> Result<MutexGuard<'_, Store>, StoreError> {
+    for reader in readers {
+        match reader.try_lock() {
+            Ok(guard) => return Ok(guard),
+            // A panic in an earlier read leaves the connection itself sound: reads hold no
+            // transaction open across calls.
+            Err(TryLockError::Poisoned(poisoned)) => return Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+    }
+    // Only reachable if a connection was taken without a permit; wait for it then.
+    readers
+        .first()
+        .ok_or(StoreError::Poisoned)?
+        .lock()
+        .map_err(|_| StoreError::Poisoned)
 }
 
 #[cfg(test)]

@@ -31,8 +31,9 @@ pub struct Memory {
 
 impl Bot {
     /// Starts `paperboy run` on `db`, with every REST call and the gateway lookup sent to
-    /// `proxy_url`, and the commands registered in `guild_id`. Logs at info level, which
-    /// includes one `command finished` line per slash command.
+    /// `proxy_url`, and the commands registered in `guild_id`. Logs at the bot's default level
+    /// (info for Paperboy, warn for serenity), as deployed, which includes one
+    /// `command finished` line per slash command.
     pub fn start(db: &Path, proxy_url: &str, token: &str, guild_id: u64) -> Result<Bot> {
         let config = tempfile::NamedTempFile::new()?;
         let text = format!(
@@ -47,7 +48,7 @@ impl Bot {
             .arg(config.path())
             .arg("run")
             .env("DISCORD_TOKEN", token)
-            .env("RUST_LOG", "info")
+            .env_remove("RUST_LOG")
             .env("NO_COLOR", "1")
             .env_remove("HTTPS_PROXY")
             .env_remove("HTTP_PROXY")

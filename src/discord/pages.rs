@@ -75,16 +75,28 @@ pub struct Page {
     pub more: bool,
 }
 
+/// What a listing holds from an offset.
+pub enum Loaded {
+    /// The search named one paper by ID or URL.
+    Named(Box<Paper>),
+    /// The papers from the offset, one more than a page when more follow.
+    Papers(Vec<Paper>),
+}
+
 /// Loads the papers of a listing from `offset`, one more than a page to learn if more follow.
-pub fn load(store: &Store, listing: &Listing, offset: usize) -> Result<Vec<Paper>, Error> {
+pub fn load(store: &Store, listing: &Listing, offset: usize) -> Result<Loaded, Error> {
     match listing {
         Listing::Search(query) => match core::search_from(store, query, offset, PAGE_SIZE + 1)? {
-            SearchOutcome::Paper(paper) => Ok(vec![*paper]),
-            SearchOutcome::Hits { hits, .. } => Ok(hits.into_iter().map(|h| h.paper).collect()),
+            SearchOutcome::Paper(paper) => Ok(Loaded::Named(paper)),
+            SearchOutcome::Hits { hits, .. } => {
+                Ok(Loaded::Papers(hits.into_iter().map(|h| h.paper).collect()))
+            }
         },
         Listing::Trending(window) => {
             let entries = core::trending(store, *window, Utc::now(), offset + PAGE_SIZE + 1)?;
-            Ok(entries.into_iter().skip(offset).map(|e| e.paper).collect())
+            Ok(Loaded::Papers(
+                entries.into_iter().skip(offset).map(|e| e.paper).collect(),
+            ))
         }
     }
 }
@@ -92,26 +104,20 @@ pub fn load(store: &Store, listing: &Listing, offset: usize) -> Result<Vec<Paper
 /// Renders as many of `papers` as fit one message, ranked from `offset + 1`.
 pub fn render_page(listing: &Listing, papers: &[Paper], offset: usize) -> Page {
     let candidates = &papers[..papers.len().min(PAGE_SIZE)];
-    let mut count = candidates.len();
-    loop {
-        let items: Vec<ListedPaper> = candidates[..count]
-            .iter()
-            .enumerate()
-            .map(|(i, paper)| ListedPaper {
-                paper,
-                rank: offset + i + 1,
-                score_note: None,
-            })
-            .collect();
-        let mut messages = render::paper_list(&listing.heading(), None, &items);
-        if messages.len() == 1 || count <= 1 {
-            return Page {
-                message: messages.swap_remove(0),
-                shown: count,
-                more: papers.len() > count,
-            };
-        }
-        count -= 1;
+    let items: Vec<ListedPaper> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, paper)| ListedPaper {
+            paper,
+            rank: offset + i + 1,
+            score_note: None,
+        })
+        .collect();
+    let (message, shown) = render::paper_list_page(&listing.heading(), &items);
+    Page {
+        message,
+        shown,
+        more: papers.len() > shown,
     }
 }
 
@@ -264,7 +270,10 @@ pub async fn handle_press(
 
 async fn turn_page(store: &SharedStore, listing: &Listing, offset: usize) -> Result<Page, Error> {
     let owned = listing.clone();
-    let papers = store.read(move |s| Ok(load(s, &owned, offset))).await??;
+    let papers = match store.read(move |s| Ok(load(s, &owned, offset))).await?? {
+        Loaded::Papers(papers) => papers,
+        Loaded::Named(paper) => vec![*paper],
+    };
     if papers.is_empty() {
         return Ok(Page {
             message: render::notice("No more papers in this list."),

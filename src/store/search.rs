@@ -18,6 +18,7 @@ mod suggest;
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
 
 use super::papers::load_paper;
 use super::{Store, StoreError};
@@ -168,12 +169,16 @@ impl Store {
         if !self.add_rowid_bounds(query, &mut conditions, &mut params)? {
             return Ok(Vec::new());
         }
-        add_filters(query, &mut conditions, &mut params);
         let cap = if query.has_code {
             CODE_CANDIDATES
         } else {
             CANDIDATES
         };
+        if ranked && !has_row_filters(query) {
+            params.push(Value::Integer(cap.max(wanted) as i64));
+            return self.ranked_index_candidates(&score, &conditions, &params, wanted);
+        }
+        add_filters(query, &mut conditions, &mut params);
         params.push(Value::Integer(cap.max(wanted) as i64));
 
         // CROSS JOIN keeps the index as the outer loop, so rows come in rowid order and the
@@ -186,6 +191,63 @@ impl Store {
         );
         let mut candidates = self.query_candidates(&sql, &params)?;
         sort_candidates(&mut candidates, query.sort);
+        Ok(candidates)
+    }
+
+    /// Ranks a search without filters on the `papers` row from the index alone, then reads
+    /// the row of only the candidates that can reach the first `wanted` places. Reading the
+    /// row of each of [`CANDIDATES`] matches cost a page read apiece and was most of the time
+    /// of a search in a million-paper store.
+    fn ranked_index_candidates(
+        &self,
+        score: &str,
+        conditions: &[String],
+        params: &[Value],
+        wanted: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let sql = format!(
+            "SELECT papers_fts.rowid, {score} FROM papers_fts \
+             WHERE {} ORDER BY papers_fts.rowid DESC LIMIT ?",
+            conditions.join(" AND ")
+        );
+        let mut stmt = self.prepare_search(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<f64>>(1)?))
+        })?;
+        let mut scored: Vec<(i64, Option<f64>)> = rows.collect::<Result<_, _>>()?;
+        scored.sort_by(|a, b| bucket(b.1).cmp(&bucket(a.1)).then(b.0.cmp(&a.0)));
+
+        // Upvotes and dates only reorder near ties, which share a bucket: nothing below the
+        // bucket of the last wanted place can move into the first `wanted`.
+        let cut = match scored.get(wanted.saturating_sub(1)) {
+            Some(&(_, last)) => {
+                let floor = bucket(last);
+                scored.partition_point(|&(_, score)| bucket(score) >= floor)
+            }
+            None => scored.len(),
+        };
+        scored.truncate(cut);
+
+        let mut row = self.conn.prepare_cached(
+            "SELECT id, COALESCE(upvotes, 0), COALESCE(published, daily_date) \
+             FROM papers WHERE rowid = ?",
+        )?;
+        let mut candidates = Vec::with_capacity(scored.len());
+        for (rowid, score) in scored {
+            let found = row
+                .query_row([rowid], |r| {
+                    Ok(Candidate {
+                        key: r.get(0)?,
+                        score,
+                        upvotes: r.get(1)?,
+                        date: r.get(2)?,
+                    })
+                })
+                .optional()?;
+            // A row deleted since the index was read has no paper to show.
+            candidates.extend(found);
+        }
+        sort_candidates(&mut candidates, SearchSort::Relevance);
         Ok(candidates)
     }
 
@@ -244,6 +306,28 @@ impl Store {
         if !phrase.scored {
             return Ok(rank::NOT_SCORED);
         }
+        let version = self.data_version()?;
+        if let Some(known) = self.frequencies.borrow_mut().get(version, &phrase.fts) {
+            return Ok(known);
+        }
+        let measured = self.measure_frequency(phrase)?;
+        self.frequencies
+            .borrow_mut()
+            .insert(version, &phrase.fts, measured);
+        Ok(measured)
+    }
+
+    /// Identifies the content of the store: SQLite's `data_version` changes when another
+    /// connection commits, and the change count when this one writes.
+    fn data_version(&self) -> Result<(i64, u64), StoreError> {
+        let version: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        Ok((version, self.conn.total_changes()))
+    }
+
+    fn measure_frequency(&self, phrase: &Phrase) -> Result<f64, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT count(*), min(rowid) FROM (SELECT rowid FROM papers_fts \
              WHERE papers_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)",
@@ -304,6 +388,35 @@ impl Store {
              INSERT INTO papers_title_fts (papers_title_fts) VALUES ('optimize');",
         )?;
         Ok(())
+    }
+}
+
+/// Document frequencies by phrase, valid while the store's content is unchanged. Common words
+/// recur across queries, and counting one costs a read of its newest [`PROBE`] matches.
+#[derive(Debug, Default)]
+pub(super) struct FrequencyCache {
+    version: Option<(i64, u64)>,
+    by_phrase: std::collections::HashMap<String, f64>,
+}
+
+/// Phrases remembered at most; the cache starts over when it is full.
+const FREQUENCY_CACHE_SIZE: usize = 4096;
+
+impl FrequencyCache {
+    fn get(&mut self, version: (i64, u64), phrase: &str) -> Option<f64> {
+        if self.version != Some(version) {
+            self.version = Some(version);
+            self.by_phrase.clear();
+        }
+        self.by_phrase.get(phrase).copied()
+    }
+
+    fn insert(&mut self, version: (i64, u64), phrase: &str, frequency: f64) {
+        if self.version != Some(version) || self.by_phrase.len() >= FREQUENCY_CACHE_SIZE {
+            self.version = Some(version);
+            self.by_phrase.clear();
+        }
+        self.by_phrase.insert(phrase.to_string(), frequency);
     }
 }
 
@@ -404,10 +517,23 @@ fn sort_candidates(candidates: &mut [Candidate], sort: SearchSort) {
 
 /// Maps the score to a logarithmic scale with steps of [`TIE_RATIO`]. Equal buckets are ties.
 fn score_bucket(candidate: &Candidate) -> i64 {
-    match candidate.score {
+    bucket(candidate.score)
+}
+
+fn bucket(score: Option<f64>) -> i64 {
+    match score {
         Some(score) if score > 0.0 => (score.ln() / TIE_RATIO.ln()).round() as i64,
         _ => i64::MIN,
     }
+}
+
+/// Whether a query has filters that test the `papers` row rather than the index.
+fn has_row_filters(query: &StoreQuery) -> bool {
+    !query.categories.is_empty()
+        || !query.excluded_categories.is_empty()
+        || query.since.is_some()
+        || query.until.is_some()
+        || query.has_code
 }
 
 /// The FTS5 expression of a query's text, words, authors and categories, with its phrases in
@@ -514,4 +640,102 @@ fn quote(text: &str) -> String {
     }
     quoted.push('"');
     quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ArxivId;
+    use chrono::{TimeZone, Utc};
+
+    fn paper(key: &str, title: &str, upvotes: i64) -> Paper {
+        let mut p = Paper::new(ArxivId::from_key(key).unwrap(), title, "An abstract.");
+        p.upvotes = Some(upvotes);
+        p
+    }
+
+    fn store_with(papers: &[Paper]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 8, 18, 12, 0, 0).unwrap();
+        store.upsert_papers(papers, at).unwrap();
+        (dir, store)
+    }
+
+    fn words(text: &str) -> StoreQuery {
+        StoreQuery {
+            any_of: vec![text
+                .split_whitespace()
+                .map(|w| SearchTerm::Word(w.to_string()))
+                .collect()],
+            ..StoreQuery::default()
+        }
+    }
+
+    fn keys(hits: &[SearchHit]) -> Vec<String> {
+        hits.iter().map(|h| h.paper.id.to_string()).collect()
+    }
+
+    #[test]
+    fn tied_scores_are_ordered_by_upvotes_across_pages() {
+        // Thirty equal titles score alike, so upvotes alone order them, on every page. The
+        // oldest papers have the most upvotes, so a cut by recency would show the wrong ones.
+        let papers: Vec<Paper> = (1..=30)
+            .map(|n| paper(&format!("2508.{n:05}"), "Sparse attention kernels", 100 - n))
+            .collect();
+        let (_dir, store) = store_with(&papers);
+        let query = words("attention");
+
+        let (first, more) = store.search(&query, 0, 10).unwrap();
+        assert!(more);
+        let expected: Vec<String> = (1..=10).map(|n| format!("2508.{n:05}")).collect();
+        assert_eq!(keys(&first), expected);
+
+        let (second, _) = store.search(&query, 10, 10).unwrap();
+        let expected: Vec<String> = (11..=20).map(|n| format!("2508.{n:05}")).collect();
+        assert_eq!(keys(&second), expected);
+    }
+
+    #[test]
+    fn a_better_match_outranks_more_upvoted_ones() {
+        let mut papers: Vec<Paper> = (1..=20)
+            .map(|n| {
+                paper(
+                    &format!("2508.{n:05}"),
+                    "Attention kernels for sparse models",
+                    100 + n,
+                )
+            })
+            .collect();
+        papers.push(paper("2508.00099", "Attention", 0));
+        let (_dir, store) = store_with(&papers);
+
+        let (hits, _) = store.search(&words("attention"), 0, 3).unwrap();
+        assert_eq!(keys(&hits), ["2508.00099", "2508.00020", "2508.00019"]);
+    }
+
+    #[test]
+    fn frequencies_are_measured_again_after_a_write() {
+        let (_dir, mut store) = store_with(&[paper("2508.00001", "Graph kernels", 1)]);
+        let phrase = Phrase {
+            fts: quote("kernels"),
+            scored: true,
+        };
+        assert_eq!(store.document_frequency(&phrase).unwrap(), 1.0);
+
+        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
+        store
+            .upsert_papers(&[paper("2508.00002", "Kernels again", 1)], at)
+            .unwrap();
+        assert_eq!(store.document_frequency(&phrase).unwrap(), 2.0);
+    }
+
+    #[test]
+    fn frequency_cache_forgets_everything_on_a_new_version() {
+        let mut cache = FrequencyCache::default();
+        cache.insert((1, 0), "\"model\"", 5.0);
+        assert_eq!(cache.get((1, 0), "\"model\""), Some(5.0));
+        assert_eq!(cache.get((2, 0), "\"model\""), None);
+        assert_eq!(cache.get((1, 0), "\"model\""), None);
+    }
 }

@@ -2,14 +2,11 @@
 
 use super::with_reader;
 use crate::core::trending::Window;
-use crate::core::{self, SearchOutcome};
-use crate::discord::pages::{self, Listing};
+use crate::discord::pages::{self, Listing, Loaded};
 use crate::discord::reply;
 use crate::discord::Context;
 use crate::error::Error;
-use crate::paper::Paper;
 use crate::render;
-use crate::store::Store;
 use crate::text;
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -55,15 +52,6 @@ pub async fn search(
     #[max_length = 300]
     query: String,
 ) -> Result<(), Error> {
-    // A query that names one paper shows that paper in full.
-    if let Some(paper) = with_reader(ctx, {
-        let query = query.clone();
-        move |store| direct_paper(store, &query)
-    })
-    .await?
-    {
-        return reply::send_all(ctx, &[render::paper_detail(&paper)], false).await;
-    }
     let empty = format!(
         "No papers match {}. Try fewer or more general words.",
         text::escape_markdown(&text::plain_line(&query))
@@ -71,22 +59,20 @@ pub async fn search(
     send_listing(ctx, Listing::Search(query), &empty).await
 }
 
-/// The paper a query names by ID or URL, if it does. Blank and over-long queries fail here
-/// with their user error.
-fn direct_paper(store: &Store, query: &str) -> Result<Option<Paper>, Error> {
-    match core::search(store, query, 0, 1)? {
-        SearchOutcome::Paper(paper) => Ok(Some(*paper)),
-        SearchOutcome::Hits { .. } => Ok(None),
-    }
-}
-
 /// Sends the first page of a listing, with buttons when more pages follow.
 async fn send_listing(ctx: Context<'_>, listing: Listing, empty: &str) -> Result<(), Error> {
-    let papers = with_reader(ctx, {
+    let loaded = with_reader(ctx, {
         let listing = listing.clone();
         move |store| pages::load(store, &listing, 0)
     })
     .await?;
+    let papers = match loaded {
+        // A query that names one paper shows that paper in full.
+        Loaded::Named(paper) => {
+            return reply::send_all(ctx, &[render::paper_detail(&paper)], false).await
+        }
+        Loaded::Papers(papers) => papers,
+    };
     if papers.is_empty() {
         return reply::notice(ctx, empty).await;
     }
