@@ -54,6 +54,7 @@ fn migrations() -> Migrations<'static> {
             "../migrations/0004_summaries_and_category_fetches.sql"
         )),
         M::up(include_str!("../migrations/0005_search_filters.sql")),
+        M::up(include_str!("../migrations/0006_search_words.sql")),
     ])
 }
 

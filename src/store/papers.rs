@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use super::{Store, StoreError};
+use super::{search, Store, StoreError};
 use crate::ids::ArxivId;
 use crate::paper::Paper;
 
@@ -87,6 +87,9 @@ impl Store {
         let mut stats = UpsertStats::default();
         for paper in papers {
             upsert_one(&tx, paper, observed_at, &mut stats)?;
+        }
+        if stats.inserted > 0 {
+            search::count_new_words(&tx)?;
         }
         tx.commit()?;
         Ok(stats)
@@ -357,6 +360,7 @@ fn write_fts(tx: &Transaction<'_>, paper: &Paper, is_new: bool) -> Result<(), St
             .execute([rowid])?;
     }
     let keywords = fts_keywords(paper);
+    let authors = paper.authors.join(" ; ");
     tx.prepare_cached(
         "INSERT INTO papers_fts (rowid, title, keywords, abstract, authors) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -366,8 +370,14 @@ fn write_fts(tx: &Transaction<'_>, paper: &Paper, is_new: bool) -> Result<(), St
         paper.title,
         keywords,
         paper.abstract_text,
-        paper.authors.join(" ; ")
+        authors
     ])?;
+    if is_new {
+        search::queue_new_paper(
+            tx,
+            &[&paper.title, &keywords, &paper.abstract_text, &authors],
+        )?;
+    }
     Ok(())
 }
 

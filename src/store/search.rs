@@ -15,6 +15,10 @@
 mod bulk;
 mod rank;
 mod suggest;
+mod words;
+
+pub(crate) use words::{count_new_words, queue_new_paper};
+use words::{PrefixPlan, PrefixPlans};
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
@@ -137,10 +141,25 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<Candidate>, StoreError> {
-        match Expression::build(query) {
+        let plans = self.prefix_plans(query)?;
+        match Expression::build(query, &plans) {
             Some(expression) => self.text_candidates(query, &expression, offset + limit + 1),
             None => self.filter_candidates(query, offset, limit + 1),
         }
+    }
+
+    /// Plans each prefix the query must match. Excluded prefixes keep FTS5's exact query:
+    /// leaving out only a prefix's common words would let the rare ones through.
+    fn prefix_plans(&self, query: &StoreQuery) -> Result<PrefixPlans, StoreError> {
+        let mut plans = PrefixPlans::new();
+        for term in query.any_of.iter().flatten() {
+            if let SearchTerm::Prefix(prefix) = term {
+                if !plans.contains_key(prefix) {
+                    plans.insert(prefix.clone(), self.prefix_plan(prefix)?);
+                }
+            }
+        }
+        Ok(plans)
     }
 
     /// Ranks the newest matches of a text search and returns them best first; the first
@@ -306,6 +325,9 @@ impl Store {
         if !phrase.scored {
             return Ok(rank::NOT_SCORED);
         }
+        if let Some(known) = phrase.known_frequency {
+            return Ok(known);
+        }
         let version = self.data_version()?;
         if let Some(known) = self.frequencies.borrow_mut().get(version, &phrase.fts) {
             return Ok(known);
@@ -380,14 +402,15 @@ impl Store {
         Ok(true)
     }
 
-    /// Merges the full-text indexes into one segment each. Worth running after a large bulk
-    /// insert: a query then reads one doclist per word instead of one per segment.
+    /// Merges the full-text indexes into one segment each and counts their words again. Worth
+    /// running after a large bulk insert: a query then reads one doclist per word instead of
+    /// one per segment, and prefixes see the words of the new papers.
     pub fn optimize_search_index(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch(
             "INSERT INTO papers_fts (papers_fts) VALUES ('optimize');
              INSERT INTO papers_title_fts (papers_title_fts) VALUES ('optimize');",
         )?;
-        Ok(())
+        self.recount_search_words()
     }
 }
 
@@ -552,11 +575,13 @@ struct Phrase {
     /// Whether a match adds to the score: categories only filter, and excluded phrases never
     /// match a result.
     scored: bool,
+    /// Its document frequency when already known, as for the words a prefix stands for.
+    known_frequency: Option<f64>,
 }
 
 impl Expression {
     /// Builds the expression, or `None` when the query has nothing for the index to match.
-    fn build(query: &StoreQuery) -> Option<Expression> {
+    fn build(query: &StoreQuery, plans: &PrefixPlans) -> Option<Expression> {
         let mut expression = Expression {
             text: String::new(),
             phrases: Vec::new(),
@@ -569,7 +594,7 @@ impl Expression {
             .map(|group| {
                 let terms: Vec<String> = group
                     .iter()
-                    .map(|term| expression.phrase(term_fts(term), true))
+                    .map(|term| expression.term(term, plans))
                     .collect();
                 format!("({})", terms.join(" AND "))
             })
@@ -605,8 +630,34 @@ impl Expression {
         self.phrases.push(Phrase {
             fts: fts.clone(),
             scored,
+            known_frequency: None,
         });
         fts
+    }
+
+    /// Records a term that must match: one phrase, or for a prefix planned as words, an OR of
+    /// one phrase per word.
+    fn term(&mut self, term: &SearchTerm, plans: &PrefixPlans) -> String {
+        let words = match term {
+            SearchTerm::Prefix(prefix) => match plans.get(prefix) {
+                Some(PrefixPlan::Words(words)) if !words.is_empty() => words,
+                _ => return self.phrase(term_fts(term), true),
+            },
+            _ => return self.phrase(term_fts(term), true),
+        };
+        let alternatives: Vec<String> = words
+            .iter()
+            .map(|(word, docs)| {
+                let fts = quote(word);
+                self.phrases.push(Phrase {
+                    fts: fts.clone(),
+                    scored: true,
+                    known_frequency: Some(*docs),
+                });
+                fts
+            })
+            .collect();
+        format!("({})", alternatives.join(" OR "))
     }
 
     fn has_scored_phrase(&self) -> bool {
@@ -617,9 +668,8 @@ impl Expression {
 fn term_fts(term: &SearchTerm) -> String {
     match term {
         SearchTerm::Word(text) | SearchTerm::Phrase(text) => quote(text),
-        // NOTE: FTS5 merges the lists of every word that starts with a prefix before returning
-        // a row, so a short prefix of common words (`comp*`) takes about 170 ms at a million
-        // papers, whatever the candidate limit.
+        // FTS5 merges the doclists of every word that starts with the prefix before the first
+        // row; `words.rs` keeps this for prefixes whose words are rare.
         SearchTerm::Prefix(text) => format!("{} *", quote(text)),
     }
 }
@@ -720,6 +770,7 @@ mod tests {
         let phrase = Phrase {
             fts: quote("kernels"),
             scored: true,
+            known_frequency: None,
         };
         assert_eq!(store.document_frequency(&phrase).unwrap(), 1.0);
 

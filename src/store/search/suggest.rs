@@ -111,7 +111,7 @@ fn key_prefix(fragment: &str) -> &str {
 
 /// Returns the smallest string above every string that starts with `prefix`, which is the
 /// prefix with its last character incremented. `None` for an empty prefix.
-fn successor(prefix: &str) -> Option<String> {
+pub(super) fn successor(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     let last = chars.pop()?;
     let next = char::from_u32(u32::from(last) + 1)?;

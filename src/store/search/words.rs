@@ -1,0 +1,208 @@
+//! The `search_words` table: every word of the full-text index with the number of papers that
+//! contain it, which lets a prefix search choose its plan without reading any doclist.
+//!
+//! FTS5 answers `"comp" *` by merging the doclists of every word that starts with "comp" before
+//! it returns a row, so the cost grows with the number of papers those words occur in: about
+//! 75 ms for a prefix found in every paper of a million. A prefix whose words occur in few
+//! papers keeps that exact query. A larger one becomes an OR of its most common words, each
+//! scored with its own document frequency (as Lucene's scoring rewrite of a prefix query does),
+//! which FTS5 walks newest first and stops after the candidates a search ranks.
+
+use std::collections::HashMap;
+
+use rusqlite::Transaction;
+
+use crate::store::{Store, StoreError};
+
+/// Papers, summed over a prefix's words, up to which FTS5's own prefix query is used. At about
+/// 75 ns a paper this bounds it near 4 ms.
+pub const EXACT_PREFIX_MAX_DOCS: i64 = 50_000;
+
+/// Words a larger prefix stands for: its most common ones. The rarer words of such a prefix
+/// are left out; the papers they would add are older than the newest matches of the common
+/// words, which fill the candidates a search ranks.
+pub const PREFIX_WORDS: usize = 32;
+
+/// How a prefix term is searched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrefixPlan {
+    /// FTS5's own prefix query.
+    Exact,
+    /// These words, most common first, with the number of papers that contain each.
+    Words(Vec<(String, f64)>),
+}
+
+/// The plans of a query's prefixes, by the prefix as typed.
+pub type PrefixPlans = HashMap<String, PrefixPlan>;
+
+/// The tokenizer of `papers_fts`, so the words counted here are the words it indexes.
+const TOKENIZER: &str = "unicode61 remove_diacritics 2";
+
+impl Store {
+    /// Chooses how to search for words that start with `prefix`.
+    pub(super) fn prefix_plan(&self, prefix: &str) -> Result<PrefixPlan, StoreError> {
+        // The table holds words as FTS5 folded them (lower case, no diacritics). Only a prefix
+        // of ASCII letters and digits folds the same way here; anything else, including a
+        // prefix of several words, keeps the exact query.
+        if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Ok(PrefixPlan::Exact);
+        }
+        let low = prefix.to_ascii_lowercase();
+        let Some(high) = super::suggest::successor(&low) else {
+            return Ok(PrefixPlan::Exact);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT word, docs FROM search_words WHERE word >= ?1 AND word < ?2")?;
+        let mut words: Vec<(String, i64)> = stmt
+            .query_map([&low, &high], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let total: i64 = words.iter().map(|(_, docs)| docs).sum();
+        if total <= EXACT_PREFIX_MAX_DOCS {
+            return Ok(PrefixPlan::Exact);
+        }
+        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        words.truncate(PREFIX_WORDS);
+        Ok(PrefixPlan::Words(
+            words
+                .into_iter()
+                .map(|(word, docs)| (word, docs as f64))
+                .collect(),
+        ))
+    }
+
+    /// Counts the words of the whole index again. Run after [`Store::bulk_insert`], which
+    /// does not count them, as part of [`Store::optimize_search_index`].
+    pub(super) fn recount_search_words(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_fts_terms \
+                 USING fts5vocab(main, papers_fts, 'row');
+             DELETE FROM search_words;
+             INSERT INTO search_words (word, docs) SELECT term, doc FROM temp.papers_fts_terms;",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Queues the text of a paper new to the store, to be counted by [`count_new_words`] in the
+/// same transaction. The text goes through a temporary FTS5 table with the index's tokenizer,
+/// so the words are FTS5's own.
+pub(crate) fn queue_new_paper(tx: &Transaction<'_>, columns: &[&str]) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_paper_words \
+             USING fts5(body, detail = none, tokenize = '{TOKENIZER}');"
+    ))?;
+    tx.prepare_cached("INSERT INTO temp.new_paper_words (body) VALUES (?1)")?
+        .execute([columns.join("\n")])?;
+    Ok(())
+}
+
+/// Adds the words of the papers queued in this transaction to `search_words`, and empties
+/// the queue.
+pub(crate) fn count_new_words(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_paper_terms \
+             USING fts5vocab(temp, new_paper_words, 'row');
+         INSERT INTO search_words (word, docs) SELECT term, doc FROM temp.new_paper_terms WHERE 1
+             ON CONFLICT (word) DO UPDATE SET docs = docs + excluded.docs;
+         DELETE FROM temp.new_paper_words;",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ArxivId;
+    use crate::paper::Paper;
+    use chrono::{TimeZone, Utc};
+
+    fn store_with(titles: &[&str]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let papers: Vec<Paper> = titles
+            .iter()
+            .enumerate()
+            .map(|(n, title)| {
+                let key = format!("2508.{:05}", n + 1);
+                Paper::new(ArxivId::from_key(&key).unwrap(), *title, "")
+            })
+            .collect();
+        let at = Utc.with_ymd_and_hms(2026, 8, 18, 12, 0, 0).unwrap();
+        store.upsert_papers(&papers, at).unwrap();
+        (dir, store)
+    }
+
+    fn docs(store: &Store, word: &str) -> Option<i64> {
+        store
+            .conn
+            .query_row(
+                "SELECT docs FROM search_words WHERE word = ?1",
+                [word],
+                |r| r.get(0),
+            )
+            .ok()
+    }
+
+    #[test]
+    fn new_papers_add_their_words_as_fts5_folds_them() {
+        let (_dir, store) = store_with(&["Computing Über graphs", "Computer graphs graphs"]);
+        assert_eq!(docs(&store, "graphs"), Some(2));
+        assert_eq!(docs(&store, "computing"), Some(1));
+        assert_eq!(docs(&store, "uber"), Some(1));
+        assert_eq!(docs(&store, "Computing"), None);
+    }
+
+    #[test]
+    fn storing_a_paper_again_does_not_count_it_twice() {
+        let (_dir, mut store) = store_with(&["Sparse kernels"]);
+        let paper = Paper::new(
+            ArxivId::from_key("2508.00001").unwrap(),
+            "Sparse kernels",
+            "",
+        );
+        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
+        store.upsert_papers(&[paper], at).unwrap();
+        assert_eq!(docs(&store, "kernels"), Some(1));
+    }
+
+    #[test]
+    fn recount_matches_the_index() {
+        let (_dir, mut store) = store_with(&["Alpha beta", "Alpha gamma"]);
+        store.conn.execute("DELETE FROM search_words", []).unwrap();
+        store.recount_search_words().unwrap();
+        assert_eq!(docs(&store, "alpha"), Some(2));
+        assert_eq!(docs(&store, "gamma"), Some(1));
+    }
+
+    #[test]
+    fn small_prefixes_stay_exact_and_odd_ones_too() {
+        let (_dir, store) = store_with(&["Transformers for graphs", "Transform coding"]);
+        assert_eq!(store.prefix_plan("transform").unwrap(), PrefixPlan::Exact);
+        assert_eq!(store.prefix_plan("Schrö").unwrap(), PrefixPlan::Exact);
+        assert_eq!(store.prefix_plan("gpt-4").unwrap(), PrefixPlan::Exact);
+    }
+
+    #[test]
+    fn large_prefixes_become_their_most_common_words() {
+        let (_dir, store) = store_with(&["x"]);
+        let mut insert = store
+            .conn
+            .prepare("INSERT INTO search_words (word, docs) VALUES (?1, ?2)")
+            .unwrap();
+        for n in 0..40 {
+            insert
+                .execute(rusqlite::params![format!("comp{n:02}"), 10_000 + n])
+                .unwrap();
+        }
+        drop(insert);
+        let PrefixPlan::Words(words) = store.prefix_plan("COMP").unwrap() else {
+            panic!("expected an expansion");
+        };
+        assert_eq!(words.len(), PREFIX_WORDS);
+        assert_eq!(words[0], ("comp39".to_string(), 10_039.0));
+        assert!(words.iter().all(|(w, _)| w.as_str() >= "comp08"));
+    }
+}
