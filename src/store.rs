@@ -170,9 +170,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 pub struct SharedStore {
     writer: Arc<Mutex<Store>>,
     readers: Arc<Vec<Mutex<Store>>>,
-    /// One permit per read connection. Queries wait here, in arrival order, before they take
-    /// a blocking thread: a burst of commands then neither starts hundreds of threads that
-    /// sleep on a mutex nor lets the mutex's unfair wake-ups starve the earliest callers.
+    /// One permit per read connection. Queries wait here in arrival order before they take a
+    /// blocking thread, so a burst neither starts hundreds of threads blocked on a mutex nor
+    /// lets the mutex's unfair wake-ups starve the earliest callers.
     free_readers: Arc<Semaphore>,
 }
 
@@ -253,7 +253,7 @@ impl SharedStore {
     }
 }
 
-/// Takes a read connection that nobody holds. The caller holds a permit, so one is free.
+/// Takes a read connection that no caller holds. The caller has a permit, so one is free.
 fn free_reader(readers: &[Mutex<Store>]) -> Result<MutexGuard<'_, Store>, StoreError> {
     for reader in readers {
         match reader.try_lock() {
@@ -264,7 +264,7 @@ fn free_reader(readers: &[Mutex<Store>]) -> Result<MutexGuard<'_, Store>, StoreE
             Err(TryLockError::WouldBlock) => {}
         }
     }
-    // Only reachable if a connection was taken without a permit; wait for it then.
+    // Reachable only if a connection was taken without a permit. Wait for it then.
     readers
         .first()
         .ok_or(StoreError::Poisoned)?

@@ -782,6 +782,38 @@ mod tests {
     }
 
     #[test]
+    fn large_prefix_searches_its_words() {
+        let (_dir, store) = store_with(&[
+            paper("2508.00001", "Computer vision at scale", 1),
+            paper("2508.00002", "Compiler passes for kernels", 2),
+            paper("2508.00003", "Graph kernels", 3),
+        ]);
+        // A count this large makes the prefix plan an OR of its words.
+        store
+            .conn
+            .execute(
+                "UPDATE search_words SET docs = 60000 WHERE word = 'computer'",
+                [],
+            )
+            .unwrap();
+        let query = StoreQuery {
+            any_of: vec![vec![SearchTerm::Prefix("Comp".into())]],
+            ..StoreQuery::default()
+        };
+        assert!(matches!(
+            store.prefix_plan("Comp").unwrap(),
+            PrefixPlan::Words(_)
+        ));
+
+        let (hits, more) = store.search(&query, 0, 10).unwrap();
+        let mut found = keys(&hits);
+        found.sort();
+        assert_eq!(found, ["2508.00001", "2508.00002"]);
+        assert!(!more);
+        assert!(hits.iter().all(|h| h.score.is_some_and(|s| s > 0.0)));
+    }
+
+    #[test]
     fn frequency_cache_forgets_everything_on_a_new_version() {
         let mut cache = FrequencyCache::default();
         cache.insert((1, 0), "\"model\"", 5.0);

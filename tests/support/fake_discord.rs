@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use serenity::http::{Http, HttpBuilder};
 use serenity::model::id::ApplicationId;
@@ -287,7 +288,10 @@ impl FakeDiscord {
 
         let router = super::rest::router(inner.clone());
         tokio::spawn(async move {
-            if let Err(error) = axum::serve(rest_listener, router).await {
+            let listener = rest_listener.tap_io(|stream| {
+                let _ = stream.set_nodelay(true);
+            });
+            if let Err(error) = axum::serve(listener, router).await {
                 eprintln!("fake Discord REST server stopped: {error}");
             }
         });

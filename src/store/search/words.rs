@@ -1,7 +1,7 @@
 //! The `search_words` table: every word of the full-text index with the number of papers that
 //! contain it, which lets a prefix search choose its plan without reading any doclist.
 //!
-//! FTS5 answers `"comp" *` by merging the doclists of every word that starts with "comp" before
+//! FTS5 evaluates `"comp" *` by merging the doclists of every word that starts with "comp" before
 //! it returns a row, so the cost grows with the number of papers those words occur in: about
 //! 75 ms for a prefix found in every paper of a million. A prefix whose words occur in few
 //! papers keeps that exact query. A larger one becomes an OR of its most common words, each
@@ -15,15 +15,15 @@ use rusqlite::Transaction;
 use crate::store::{Store, StoreError};
 
 /// Papers, summed over a prefix's words, up to which FTS5's own prefix query is used. At about
-/// 75 ns a paper this bounds it near 4 ms.
+/// 75 ns a paper (measured at a million papers) this bounds it near 4 ms.
 pub const EXACT_PREFIX_MAX_DOCS: i64 = 50_000;
 
-/// Words a larger prefix stands for: its most common ones. The rarer words of such a prefix
-/// are left out; the papers they would add are older than the newest matches of the common
-/// words, which fill the candidates a search ranks.
+/// Number of words a larger prefix is expanded to, its most common ones. Papers that only the
+/// rarer words would add are usually older than the newest matches of the common words, so
+/// they seldom reach the candidates a search ranks.
 pub const PREFIX_WORDS: usize = 32;
 
-/// How a prefix term is searched.
+/// Plan for searching one prefix term.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrefixPlan {
     /// FTS5's own prefix query.
@@ -41,7 +41,7 @@ const TOKENIZER: &str = "unicode61 remove_diacritics 2";
 impl Store {
     /// Chooses how to search for words that start with `prefix`.
     pub(super) fn prefix_plan(&self, prefix: &str) -> Result<PrefixPlan, StoreError> {
-        // The table holds words as FTS5 folded them (lower case, no diacritics). Only a prefix
+        // The table contains words as FTS5 folded them (lower case, no diacritics). Only a prefix
         // of ASCII letters and digits folds the same way here; anything else, including a
         // prefix of several words, keeps the exact query.
         if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
