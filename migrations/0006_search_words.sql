@@ -1,7 +1,6 @@
 -- The words of the full-text index with the number of papers that contain each, so that a
 -- prefix search can look up which words it stands for without reading their doclists. Counts
--- are kept as papers are added; papers that change their text later are not recounted, so a
--- count can be a little off, which only shifts the order in which a prefix is expanded.
+-- are kept as papers are added and as their indexed text changes.
 CREATE TABLE search_words (
     word  TEXT PRIMARY KEY NOT NULL,   -- a token as FTS5's tokenizer wrote it (lower case)
     docs  INTEGER NOT NULL

@@ -23,7 +23,7 @@ use crate::ingest;
 use crate::paper::Paper;
 use crate::sources::arxiv::ArxivClient;
 use crate::sources::hf::HfClient;
-use crate::store::{SharedStore, Store};
+use crate::store::{SharedStore, Store, CANDIDATES, CODE_CANDIDATES};
 use crate::text;
 
 #[derive(Debug, Parser)]
@@ -406,7 +406,13 @@ fn search_command(config: &Config, args: SearchArgs) -> Result<(), CliError> {
         let items: Vec<Value> = papers.iter().map(|p| paper_json(p)).collect();
         return print_json(&Value::Array(items));
     }
-    if papers.is_empty() {
+    if papers.is_empty() && page > 0 {
+        say!(
+            "No more papers match `{query}` after page {page}. A text search ranks only the \
+             newest {CANDIDATES} matches ({CODE_CANDIDATES} with has:code); add words or filters \
+             to narrow it."
+        );
+    } else if papers.is_empty() {
         say!("No papers match `{query}`. Try fewer or more general words.");
     }
     let first_rank = page * args.limit as usize + 1;

@@ -23,7 +23,7 @@ pub use digests::{
     Delivery, DeliveryState, Digest, DigestSettings, WeekendPolicy, DEFAULT_DEDUPE_DAYS,
 };
 pub use papers::{SnapshotPoint, UpsertStats};
-pub use search::{SearchHit, SearchSort, SearchTerm, StoreQuery};
+pub use search::{SearchHit, SearchSort, SearchTerm, StoreQuery, CANDIDATES, CODE_CANDIDATES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

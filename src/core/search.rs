@@ -254,6 +254,13 @@ fn to_term(token: &Token) -> Result<Option<SearchTerm>, UserError> {
     if token.quoted {
         return Ok(has_word(cleaned).then(|| SearchTerm::Phrase(cleaned.to_string())));
     }
+    // `(transform*)` and `comp*,`: punctuation after the `*` still ends a prefix.
+    let before_punctuation = cleaned.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '*');
+    let cleaned = if before_punctuation.ends_with('*') {
+        before_punctuation
+    } else {
+        cleaned
+    };
     let core = cleaned.trim_end_matches('*');
     if !has_word(core) {
         return Ok(None);
@@ -273,6 +280,7 @@ fn to_term(token: &Token) -> Result<Option<SearchTerm>, UserError> {
              the *, or the whole word without it."
         )));
     }
+    let core = core.trim_start_matches(|c: char| !c.is_alphanumeric());
     Ok(Some(SearchTerm::Prefix(core.to_string())))
 }
 
@@ -300,7 +308,8 @@ fn parse_category(value: &str) -> Result<String, UserError> {
 pub fn parse_date(value: &str, end_of_period: bool) -> Result<NaiveDate, UserError> {
     let invalid = || {
         UserError::new(format!(
-            "`{value}` is not a date. Use YYYY, YYYY-MM or YYYY-MM-DD, for example since:2025-06."
+            "`{value}` is not a date from 1990 to 2100. Use YYYY, YYYY-MM or YYYY-MM-DD, for \
+             example since:2025-06."
         ))
     };
     let parts: Vec<&str> = value.split('-').collect();
@@ -384,6 +393,17 @@ mod tests {
             ]
         );
         assert_eq!(q.excluded, vec![word("survey")]);
+    }
+
+    #[test]
+    fn punctuation_after_the_star_keeps_a_prefix() {
+        for input in ["(transform*)", "transform*.", "transform*,", "transform*:"] {
+            assert_eq!(
+                query(input).any_of,
+                vec![vec![Prefix("transform".into())]],
+                "{input}"
+            );
+        }
     }
 
     #[test]

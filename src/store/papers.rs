@@ -88,8 +88,8 @@ impl Store {
         for paper in papers {
             upsert_one(&tx, paper, observed_at, &mut stats)?;
         }
-        if stats.inserted > 0 {
-            search::count_new_words(&tx)?;
+        if stats.inserted > 0 || stats.updated > 0 {
+            search::count_queued_words(&tx)?;
         }
         tx.commit()?;
         Ok(stats)
@@ -246,6 +246,7 @@ fn upsert_one(
         }
         Some(old) if *old != merged => {
             write_paper(tx, &merged, observed_at, false)?;
+            requeue_changed_text(tx, old, &merged)?;
             stats.updated += 1;
         }
         Some(_) => stats.unchanged += 1,
@@ -373,10 +374,29 @@ fn write_fts(tx: &Transaction<'_>, paper: &Paper, is_new: bool) -> Result<(), St
         authors
     ])?;
     if is_new {
-        search::queue_new_paper(
-            tx,
-            &[&paper.title, &keywords, &paper.abstract_text, &authors],
-        )?;
+        search::queue_paper_text(tx, &fts_text(paper), true)?;
+    }
+    Ok(())
+}
+
+/// Joins the text of a paper's four full-text columns, as `search_words` counts it.
+fn fts_text(paper: &Paper) -> String {
+    [
+        paper.title.as_str(),
+        &fts_keywords(paper),
+        &paper.abstract_text,
+        &paper.authors.join(" ; "),
+    ]
+    .join("\n")
+}
+
+/// Moves the word counts of an updated paper from its old text to its new one, when the
+/// indexed text changed (a later source often adds keywords or categories).
+fn requeue_changed_text(tx: &Transaction<'_>, old: &Paper, new: &Paper) -> Result<(), StoreError> {
+    let (before, after) = (fts_text(old), fts_text(new));
+    if before != after {
+        search::queue_paper_text(tx, &before, false)?;
+        search::queue_paper_text(tx, &after, true)?;
     }
     Ok(())
 }

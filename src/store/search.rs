@@ -17,7 +17,7 @@ mod rank;
 mod suggest;
 mod words;
 
-pub(crate) use words::{count_new_words, queue_new_paper};
+pub(crate) use words::{count_queued_words, queue_paper_text};
 use words::{PrefixPlan, PrefixPlans};
 
 use chrono::NaiveDate;
@@ -80,7 +80,8 @@ pub struct SearchHit {
 }
 
 /// Most matching rows a text search ranks: the newest ones when more match. Ranking a
-/// candidate costs a few microseconds, so this bounds a search to a few milliseconds.
+/// candidate costs a few microseconds, so this bounds a search to a few milliseconds. It is
+/// also the most results a text search pages through.
 pub const CANDIDATES: usize = 500;
 
 /// The same bound for `has:code`, which is tested on each paper after the index has matched
@@ -193,12 +194,14 @@ impl Store {
         } else {
             CANDIDATES
         };
+        // The window stays the same on every page. Growing it with the offset would let the
+        // older matches it takes in rank above papers already shown, so pages would repeat.
         if ranked && !has_row_filters(query) {
-            params.push(Value::Integer(cap.max(wanted) as i64));
+            params.push(Value::Integer(cap as i64));
             return self.ranked_index_candidates(&score, &conditions, &params, wanted);
         }
         add_filters(query, &mut conditions, &mut params);
-        params.push(Value::Integer(cap.max(wanted) as i64));
+        params.push(Value::Integer(cap as i64));
 
         // CROSS JOIN keeps the index as the outer loop, so rows come in rowid order and the
         // LIMIT stops the scan.
@@ -638,9 +641,9 @@ impl Expression {
     /// Records a term that must match: one phrase, or for a prefix planned as words, an OR of
     /// one phrase per word.
     fn term(&mut self, term: &SearchTerm, plans: &PrefixPlans) -> String {
-        let words = match term {
+        let (lead, words) = match term {
             SearchTerm::Prefix(prefix) => match plans.get(prefix) {
-                Some(PrefixPlan::Words(words)) if !words.is_empty() => words,
+                Some(PrefixPlan::Words { lead, words }) if !words.is_empty() => (lead, words),
                 _ => return self.phrase(term_fts(term), true),
             },
             _ => return self.phrase(term_fts(term), true),
@@ -648,7 +651,12 @@ impl Expression {
         let alternatives: Vec<String> = words
             .iter()
             .map(|(word, docs)| {
-                let fts = quote(word);
+                // The word's own count stands in for the phrase's: an estimate from above.
+                let fts = if lead.is_empty() {
+                    quote(word)
+                } else {
+                    quote(&format!("{lead} {word}"))
+                };
                 self.phrases.push(Phrase {
                     fts: fts.clone(),
                     scored: true,
@@ -802,7 +810,7 @@ mod tests {
         };
         assert!(matches!(
             store.prefix_plan("Comp").unwrap(),
-            PrefixPlan::Words(_)
+            PrefixPlan::Words { .. }
         ));
 
         let (hits, more) = store.search(&query, 0, 10).unwrap();

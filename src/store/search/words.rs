@@ -2,8 +2,8 @@
 //! contain it, which lets a prefix search choose its plan without reading any doclist.
 //!
 //! FTS5 evaluates `"comp" *` by merging the doclists of every word that starts with "comp" before
-//! it returns a row, so the cost grows with the number of papers those words occur in: about
-//! 75 ms for a prefix found in every paper of a million. A prefix whose words occur in few
+//! it returns a row. The cost grows with the number of papers those words occur in, about 75 ms
+//! for a prefix found in every paper of a million. A prefix whose words occur in few
 //! papers keeps that exact query. A larger one becomes an OR of its most common words, each
 //! scored with its own document frequency (as Lucene's scoring rewrite of a prefix query does),
 //! which FTS5 walks newest first and stops after the candidates a search ranks.
@@ -28,8 +28,13 @@ pub const PREFIX_WORDS: usize = 32;
 pub enum PrefixPlan {
     /// FTS5's own prefix query.
     Exact,
-    /// These words, most common first, with the number of papers that contain each.
-    Words(Vec<(String, f64)>),
+    /// Phrases made of `lead` (the whole words before the prefix's last word, often empty)
+    /// and each of these words, most common first, with the number of papers that contain
+    /// the word.
+    Words {
+        lead: String,
+        words: Vec<(String, f64)>,
+    },
 }
 
 /// The plans of a query's prefixes, by the prefix as typed.
@@ -39,36 +44,41 @@ pub type PrefixPlans = HashMap<String, PrefixPlan>;
 const TOKENIZER: &str = "unicode61 remove_diacritics 2";
 
 impl Store {
-    /// Chooses how to search for words that start with `prefix`.
+    /// Chooses how to search for words that start with `prefix`. Of a prefix of several words
+    /// (`state-sp`), the last one is planned and the others lead each phrase.
     pub(super) fn prefix_plan(&self, prefix: &str) -> Result<PrefixPlan, StoreError> {
-        // The table contains words as FTS5 folded them (lower case, no diacritics). Only a prefix
-        // of ASCII letters and digits folds the same way here; anything else, including a
-        // prefix of several words, keeps the exact query.
-        if !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Ok(PrefixPlan::Exact);
-        }
-        let low = prefix.to_ascii_lowercase();
-        let Some(high) = super::suggest::successor(&low) else {
+        let folded = fold(prefix);
+        let mut tokens: Vec<&str> = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let Some(last) = tokens.pop() else {
             return Ok(PrefixPlan::Exact);
         };
+        let Some(high) = super::suggest::successor(last) else {
+            return Ok(PrefixPlan::Exact);
+        };
+
         let mut stmt = self
             .conn
             .prepare_cached("SELECT word, docs FROM search_words WHERE word >= ?1 AND word < ?2")?;
         let mut words: Vec<(String, i64)> = stmt
-            .query_map([&low, &high], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([last, high.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let total: i64 = words.iter().map(|(_, docs)| docs).sum();
         if total <= EXACT_PREFIX_MAX_DOCS {
             return Ok(PrefixPlan::Exact);
         }
+
         words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         words.truncate(PREFIX_WORDS);
-        Ok(PrefixPlan::Words(
-            words
+        Ok(PrefixPlan::Words {
+            lead: tokens.join(" "),
+            words: words
                 .into_iter()
                 .map(|(word, docs)| (word, docs as f64))
                 .collect(),
-        ))
+        })
     }
 
     /// Counts the words of the whole index again. Run after [`Store::bulk_insert`], which
@@ -86,28 +96,64 @@ impl Store {
     }
 }
 
-/// Queues the text of a paper new to the store, to be counted by [`count_new_words`] in the
-/// same transaction. The text goes through a temporary FTS5 table with the index's tokenizer,
-/// so the words are FTS5's own.
-pub(crate) fn queue_new_paper(tx: &Transaction<'_>, columns: &[&str]) -> Result<(), StoreError> {
-    tx.execute_batch(&format!(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_paper_words \
-             USING fts5(body, detail = none, tokenize = '{TOKENIZER}');"
-    ))?;
-    tx.prepare_cached("INSERT INTO temp.new_paper_words (body) VALUES (?1)")?
-        .execute([columns.join("\n")])?;
+/// Folds text the way the index's tokenizer folds words: lower case, and without the accents
+/// of Latin letters (decomposed, then the combining marks U+0300 to U+036F dropped). A fold
+/// that misses a letter FTS5 folds finds fewer stored words, which keeps the exact query.
+fn fold(text: &str) -> String {
+    icu_normalizer::DecomposingNormalizerBorrowed::new_nfd()
+        .normalize(text)
+        .chars()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Queues the indexed text of a paper, to be counted by [`count_queued_words`] in the same
+/// transaction: as added for a new paper or the new text of an updated one, as removed for the
+/// old text. The text goes through a temporary FTS5 table with the index's tokenizer, so the
+/// words are FTS5's own.
+pub(crate) fn queue_paper_text(
+    tx: &Transaction<'_>,
+    text: &str,
+    added: bool,
+) -> Result<(), StoreError> {
+    let table = queue_table(tx, added)?;
+    tx.prepare_cached(&format!("INSERT INTO temp.{table} (body) VALUES (?1)"))?
+        .execute([text])?;
     Ok(())
 }
 
-/// Adds the words of the papers queued in this transaction to `search_words`, and empties
-/// the queue.
-pub(crate) fn count_new_words(tx: &Transaction<'_>) -> Result<(), StoreError> {
+/// Creates the queue of added or removed texts and its word list, if missing.
+fn queue_table(tx: &Transaction<'_>, added: bool) -> Result<&'static str, StoreError> {
+    let table = if added {
+        "added_words"
+    } else {
+        "removed_words"
+    };
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table} \
+             USING fts5(body, detail = none, tokenize = '{TOKENIZER}');
+         CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_terms \
+             USING fts5vocab(temp, {table}, 'row');"
+    ))?;
+    Ok(table)
+}
+
+/// Applies the counts of the texts queued in this transaction to `search_words` and empties
+/// the queues. Words no paper contains any more are removed.
+pub(crate) fn count_queued_words(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    queue_table(tx, true)?;
+    queue_table(tx, false)?;
     tx.execute_batch(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_paper_terms \
-             USING fts5vocab(temp, new_paper_words, 'row');
-         INSERT INTO search_words (word, docs) SELECT term, doc FROM temp.new_paper_terms WHERE 1
+        "INSERT INTO search_words (word, docs) SELECT term, doc FROM temp.added_words_terms WHERE 1
              ON CONFLICT (word) DO UPDATE SET docs = docs + excluded.docs;
-         DELETE FROM temp.new_paper_words;",
+         UPDATE search_words
+             SET docs = docs - (SELECT doc FROM temp.removed_words_terms WHERE term = word)
+             WHERE word IN (SELECT term FROM temp.removed_words_terms);
+         DELETE FROM search_words
+             WHERE docs <= 0 AND word IN (SELECT term FROM temp.removed_words_terms);
+         DELETE FROM temp.added_words;
+         DELETE FROM temp.removed_words;",
     )?;
     Ok(())
 }
@@ -169,6 +215,39 @@ mod tests {
     }
 
     #[test]
+    fn changed_text_moves_the_counts() {
+        let (_dir, mut store) = store_with(&["Sparse kernels", "Dense kernels"]);
+        let paper = Paper::new(
+            ArxivId::from_key("2508.00001").unwrap(),
+            "Sparse filters",
+            "",
+        );
+        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
+        store.upsert_papers(&[paper], at).unwrap();
+
+        assert_eq!(docs(&store, "kernels"), Some(1));
+        assert_eq!(docs(&store, "filters"), Some(1));
+        assert_eq!(docs(&store, "sparse"), Some(1));
+        assert_eq!(docs(&store, "dense"), Some(1));
+    }
+
+    #[test]
+    fn words_no_paper_has_are_removed() {
+        let (_dir, mut store) = store_with(&["Sparse kernels"]);
+        let paper = Paper::new(
+            ArxivId::from_key("2508.00001").unwrap(),
+            "Dense filters",
+            "",
+        );
+        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
+        store.upsert_papers(&[paper], at).unwrap();
+
+        assert_eq!(docs(&store, "sparse"), None);
+        assert_eq!(docs(&store, "kernels"), None);
+        assert_eq!(docs(&store, "dense"), Some(1));
+    }
+
+    #[test]
     fn recount_matches_the_index() {
         let (_dir, mut store) = store_with(&["Alpha beta", "Alpha gamma"]);
         store.conn.execute("DELETE FROM search_words", []).unwrap();
@@ -178,11 +257,49 @@ mod tests {
     }
 
     #[test]
-    fn small_prefixes_stay_exact_and_odd_ones_too() {
+    fn small_prefixes_stay_exact() {
         let (_dir, store) = store_with(&["Transformers for graphs", "Transform coding"]);
         assert_eq!(store.prefix_plan("transform").unwrap(), PrefixPlan::Exact);
         assert_eq!(store.prefix_plan("Schrö").unwrap(), PrefixPlan::Exact);
         assert_eq!(store.prefix_plan("gpt-4").unwrap(), PrefixPlan::Exact);
+        assert_eq!(store.prefix_plan("--").unwrap(), PrefixPlan::Exact);
+    }
+
+    #[test]
+    fn fold_matches_the_tokenizer() {
+        assert_eq!(fold("Thé"), "the");
+        assert_eq!(fold("CÖMP"), "comp");
+        assert_eq!(fold("State-Sp"), "state-sp");
+    }
+
+    fn make_common(store: &Store, word: &str) {
+        store
+            .conn
+            .execute(
+                "INSERT INTO search_words (word, docs) VALUES (?1, 60000) \
+                 ON CONFLICT (word) DO UPDATE SET docs = 60000",
+                [word],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn accented_and_hyphenated_prefixes_are_planned() {
+        let (_dir, store) = store_with(&["State space models", "Thermal imaging"]);
+        make_common(&store, "space");
+        make_common(&store, "thermal");
+
+        let PrefixPlan::Words { lead, words } = store.prefix_plan("state-SPä").unwrap() else {
+            panic!("expected an expansion of the last word");
+        };
+        assert_eq!(lead, "state");
+        assert_eq!(words[0].0, "space");
+
+        let PrefixPlan::Words { lead, words } = store.prefix_plan("thé").unwrap() else {
+            panic!("expected an expansion of the folded prefix");
+        };
+        assert_eq!(lead, "");
+        assert_eq!(words[0].0, "thermal");
     }
 
     #[test]
@@ -198,7 +315,7 @@ mod tests {
                 .unwrap();
         }
         drop(insert);
-        let PrefixPlan::Words(words) = store.prefix_plan("COMP").unwrap() else {
+        let PrefixPlan::Words { words, .. } = store.prefix_plan("COMP").unwrap() else {
             panic!("expected an expansion");
         };
         assert_eq!(words.len(), PREFIX_WORDS);
