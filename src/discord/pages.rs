@@ -75,7 +75,7 @@ pub struct Page {
     pub more: bool,
 }
 
-/// What a listing holds from an offset.
+/// Papers a listing contains from an offset.
 pub enum Loaded {
     /// The search named one paper by ID or URL.
     Named(Box<Paper>),

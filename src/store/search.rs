@@ -553,7 +553,7 @@ fn bucket(score: Option<f64>) -> i64 {
     }
 }
 
-/// Whether a query has filters that test the `papers` row rather than the index.
+/// Reports whether a query has filters that test the `papers` row rather than the index.
 fn has_row_filters(query: &StoreQuery) -> bool {
     !query.categories.is_empty()
         || !query.excluded_categories.is_empty()
@@ -651,7 +651,7 @@ impl Expression {
         let alternatives: Vec<String> = words
             .iter()
             .map(|(word, docs)| {
-                // The word's own count stands in for the phrase's: an estimate from above.
+                // The word's own count is used for the phrase's, an estimate from above.
                 let fts = if lead.is_empty() {
                     quote(word)
                 } else {
@@ -755,7 +755,7 @@ mod tests {
     }
 
     #[test]
-    fn a_better_match_outranks_more_upvoted_ones() {
+    fn search_ranks_better_match_first() {
         let mut papers: Vec<Paper> = (1..=20)
             .map(|n| {
                 paper(

@@ -193,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn new_papers_add_their_words_as_fts5_folds_them() {
+    fn upsert_counts_folded_words() {
         let (_dir, store) = store_with(&["Computing Über graphs", "Computer graphs graphs"]);
         assert_eq!(docs(&store, "graphs"), Some(2));
         assert_eq!(docs(&store, "computing"), Some(1));
@@ -202,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn storing_a_paper_again_does_not_count_it_twice() {
+    fn upsert_twice_counts_once() {
         let (_dir, mut store) = store_with(&["Sparse kernels"]);
         let paper = Paper::new(
             ArxivId::from_key("2508.00001").unwrap(),
