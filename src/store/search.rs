@@ -194,14 +194,14 @@ impl Store {
         } else {
             CANDIDATES
         };
+        let index_conditions = conditions.len();
+        add_filters(query, &mut conditions, &mut params);
         // The window stays the same on every page. Growing it with the offset would let the
         // older matches it takes in rank above papers already shown, so pages would repeat.
-        if ranked && !has_row_filters(query) {
-            params.push(Value::Integer(cap as i64));
+        params.push(Value::Integer(cap as i64));
+        if ranked && conditions.len() == index_conditions {
             return self.ranked_index_candidates(&score, &conditions, &params, wanted);
         }
-        add_filters(query, &mut conditions, &mut params);
-        params.push(Value::Integer(cap as i64));
 
         // CROSS JOIN keeps the index as the outer loop, so rows come in rowid order and the
         // LIMIT stops the scan.
@@ -430,19 +430,24 @@ const FREQUENCY_CACHE_SIZE: usize = 4096;
 
 impl FrequencyCache {
     fn get(&mut self, version: (i64, u64), phrase: &str) -> Option<f64> {
+        self.entries_at(version).get(phrase).copied()
+    }
+
+    fn insert(&mut self, version: (i64, u64), phrase: &str, frequency: f64) {
+        let entries = self.entries_at(version);
+        if entries.len() >= FREQUENCY_CACHE_SIZE {
+            entries.clear();
+        }
+        entries.insert(phrase.to_string(), frequency);
+    }
+
+    /// Returns the entries measured at `version`, forgetting all others.
+    fn entries_at(&mut self, version: (i64, u64)) -> &mut std::collections::HashMap<String, f64> {
         if self.version != Some(version) {
             self.version = Some(version);
             self.by_phrase.clear();
         }
-        self.by_phrase.get(phrase).copied()
-    }
-
-    fn insert(&mut self, version: (i64, u64), phrase: &str, frequency: f64) {
-        if self.version != Some(version) || self.by_phrase.len() >= FREQUENCY_CACHE_SIZE {
-            self.version = Some(version);
-            self.by_phrase.clear();
-        }
-        self.by_phrase.insert(phrase.to_string(), frequency);
+        &mut self.by_phrase
     }
 }
 
@@ -533,33 +538,20 @@ fn sort_candidates(candidates: &mut [Candidate], sort: SearchSort) {
         }
         SearchSort::Date => candidates.sort_by(by_date),
         SearchSort::Relevance => candidates.sort_by(|a, b| {
-            score_bucket(b)
-                .cmp(&score_bucket(a))
+            bucket(b.score)
+                .cmp(&bucket(a.score))
                 .then(b.upvotes.cmp(&a.upvotes))
                 .then_with(|| by_date(a, b))
         }),
     }
 }
 
-/// Maps the score to a logarithmic scale with steps of [`TIE_RATIO`]. Equal buckets are ties.
-fn score_bucket(candidate: &Candidate) -> i64 {
-    bucket(candidate.score)
-}
-
+/// Maps a score to a logarithmic scale with steps of [`TIE_RATIO`]. Equal buckets are ties.
 fn bucket(score: Option<f64>) -> i64 {
     match score {
         Some(score) if score > 0.0 => (score.ln() / TIE_RATIO.ln()).round() as i64,
         _ => i64::MIN,
     }
-}
-
-/// Reports whether a query has filters that test the `papers` row rather than the index.
-fn has_row_filters(query: &StoreQuery) -> bool {
-    !query.categories.is_empty()
-        || !query.excluded_categories.is_empty()
-        || query.since.is_some()
-        || query.until.is_some()
-        || query.has_code
 }
 
 /// The FTS5 expression of a query's text, words, authors and categories, with its phrases in

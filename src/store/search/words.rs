@@ -181,6 +181,13 @@ mod tests {
         (dir, store)
     }
 
+    /// Stores a paper again with a new title and no abstract, as a later ingest would.
+    fn restore(store: &mut Store, key: &str, title: &str) {
+        let paper = Paper::new(ArxivId::from_key(key).unwrap(), title, "");
+        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
+        store.upsert_papers(&[paper], at).unwrap();
+    }
+
     fn docs(store: &Store, word: &str) -> Option<i64> {
         store
             .conn
@@ -204,26 +211,14 @@ mod tests {
     #[test]
     fn upsert_twice_counts_once() {
         let (_dir, mut store) = store_with(&["Sparse kernels"]);
-        let paper = Paper::new(
-            ArxivId::from_key("2508.00001").unwrap(),
-            "Sparse kernels",
-            "",
-        );
-        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
-        store.upsert_papers(&[paper], at).unwrap();
+        restore(&mut store, "2508.00001", "Sparse kernels");
         assert_eq!(docs(&store, "kernels"), Some(1));
     }
 
     #[test]
     fn changed_text_moves_the_counts() {
         let (_dir, mut store) = store_with(&["Sparse kernels", "Dense kernels"]);
-        let paper = Paper::new(
-            ArxivId::from_key("2508.00001").unwrap(),
-            "Sparse filters",
-            "",
-        );
-        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
-        store.upsert_papers(&[paper], at).unwrap();
+        restore(&mut store, "2508.00001", "Sparse filters");
 
         assert_eq!(docs(&store, "kernels"), Some(1));
         assert_eq!(docs(&store, "filters"), Some(1));
@@ -234,13 +229,7 @@ mod tests {
     #[test]
     fn words_no_paper_has_are_removed() {
         let (_dir, mut store) = store_with(&["Sparse kernels"]);
-        let paper = Paper::new(
-            ArxivId::from_key("2508.00001").unwrap(),
-            "Dense filters",
-            "",
-        );
-        let at = Utc.with_ymd_and_hms(2026, 8, 19, 12, 0, 0).unwrap();
-        store.upsert_papers(&[paper], at).unwrap();
+        restore(&mut store, "2508.00001", "Dense filters");
 
         assert_eq!(docs(&store, "sparse"), None);
         assert_eq!(docs(&store, "kernels"), None);
